@@ -1,0 +1,7 @@
+"""A grading harness for the PyTorch practicals of Module 2.
+
+Student code runs in sandboxed worker processes and sends back plain data; this package's
+trusted side (the judge) compares that data with the reference solutions' and reports.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,252 @@
+"""Checks: how a course author says what to test.
+
+A check is a plain function decorated with :func:`check`. It receives the submission's
+module (``sub``) and a :class:`Case` (seeded inputs, the device, a scratch folder) and
+returns plain data: tensors, arrays, numbers, strings, dtypes, and tuples, lists and dicts
+of them. The grader runs the same function against ``solutions/`` to get the expected data
+and compares the two under the check's :class:`Policy`::
+
+    @check(points=2, dtype="strict")
+    def mixed_sums_dtypes(sub, case):
+        "xr + b is float64 and xr + c stays float32."
+        xr = case.randn(3, 4)
+        return sub.mixed_sums(xr, case.randn(3, 4, dtype=torch.float64), case.randint(0, 9, (3, 4)))
+
+Scenarios run inside the sandboxed worker, next to student code, so what they return is
+untrusted data; the verdict is computed elsewhere. This module is imported by the judge
+too (for :class:`Policy`), so it must not import torch at module level.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+DTYPE_POLICIES = ("strict", "promote")
+DEVICE_POLICIES = ("match", "cpu")
+REFERENCE_DEVICES = ("cpu", "same")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a check's result is compared with the reference.
+
+    dtype: ``strict`` (the dtype is part of the answer) or ``promote`` (compare in the wider
+    dtype at the narrower one's tolerance).
+    device: ``match`` (the device is part of the answer) or ``cpu`` (values are compared on
+    the CPU, with the tolerance widened for the device the submission ran on).
+    rtol/atol: override the per-dtype defaults for this check.
+    tf32: the computation is matmul-based, so TF32 on a GPU legitimately changes float32
+    results and the CUDA tolerance for TF32 applies.
+    """
+
+    dtype: str = "strict"
+    device: str = "cpu"
+    rtol: float | None = None
+    atol: float | None = None
+    equal_nan: bool = True
+    tf32: bool = False
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DTYPE_POLICIES:
+            raise ValueError(f"dtype policy must be one of {DTYPE_POLICIES}, not {self.dtype!r}")
+        if self.device not in DEVICE_POLICIES:
+            raise ValueError(f"device policy must be one of {DEVICE_POLICIES}, not {self.device!r}")
+        if (self.rtol is None) != (self.atol is None):
+            raise ValueError("give both rtol and atol, or neither")
+
+    def to_data(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Policy":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded unit: a scenario, its points and its comparison policy."""
+
+    module: str
+    name: str
+    points: float
+    scenario: Callable[[Any, "Case"], Any] = field(compare=False, repr=False)
+    policy: Policy = Policy()
+    description: str = ""
+    cases: int = 1
+    timeout: float = 10.0
+    reference: str = "cpu"
+    requires_cuda: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.module}.{self.name}"
+
+    def catalogue_entry(self) -> dict:
+        """What the judge needs to know about this check, as plain data."""
+        return {
+            "id": self.id,
+            "module": self.module,
+            "name": self.name,
+            "points": self.points,
+            "policy": self.policy.to_data(),
+            "description": self.description,
+            "cases": self.cases,
+            "timeout": self.timeout,
+            "reference": self.reference,
+            "requires_cuda": self.requires_cuda,
+        }
+
+
+#: Every check defined so far, by module name, in definition order.
+REGISTRY: dict[str, list[Check]] = {}
+
+
+def check(
+    points: float,
+    *,
+    dtype: str = "strict",
+    device: str = "cpu",
+    rtol: float | None = None,
+    atol: float | None = None,
+    equal_nan: bool = True,
+    tf32: bool = False,
+    cases: int = 1,
+    timeout: float = 10.0,
+    reference: str = "cpu",
+    requires_cuda: bool = False,
+    module: str | None = None,
+    name: str | None = None,
+) -> Callable[[Callable], Callable]:
+    """Register ``fn(sub, case)`` as a check of the exercise module its file is named after.
+
+    The first line of the function's docstring is what the report says the check checks.
+    ``cases`` runs the scenario with that many seeds; the check passes when all pass.
+    ``reference="same"`` runs the reference on the submission's device instead of the CPU.
+    """
+    if reference not in REFERENCE_DEVICES:
+        raise ValueError(f"reference must be one of {REFERENCE_DEVICES}, not {reference!r}")
+    policy = Policy(dtype=dtype, device=device, rtol=rtol, atol=atol, equal_nan=equal_nan, tf32=tf32)
+
+    def register(fn: Callable) -> Callable:
+        mod = module or fn.__module__.rsplit(".", 1)[-1]
+        doc = (fn.__doc__ or "").strip().splitlines()
+        entry = Check(
+            module=mod,
+            name=name or fn.__name__,
+            points=points,
+            scenario=fn,
+            policy=policy,
+            description=doc[0] if doc else fn.__name__.replace("_", " "),
+            cases=cases,
+            timeout=timeout,
+            reference=reference,
+            requires_cuda=requires_cuda,
+        )
+        checks = REGISTRY.setdefault(mod, [])
+        if any(c.name == entry.name for c in checks):
+            raise ValueError(f"check {entry.id} is defined twice")
+        checks.append(entry)
+        fn.check = entry
+        return fn
+
+    return register
+
+
+class Case:
+    """The inputs of one run of a scenario: a seed, a device and a scratch folder.
+
+    Random helpers draw from generators seeded by ``seed`` so that the submission and the
+    reference see the same inputs; tensors are created on the CPU, then moved to ``device``
+    (so the values do not depend on the device's random generator).
+    """
+
+    def __init__(self, seed: int, device: str = "cpu", scratch: str | None = None, variant: str = "public"):
+        import numpy as np
+        import torch
+
+        self.seed = seed
+        self.device = device
+        self.variant = variant
+        self.scratch = scratch or os.getcwd()
+        self.generator = torch.Generator().manual_seed(seed)
+        self.np = np.random.default_rng(seed)
+
+    def _place(self, t):
+        return t if self.device == "cpu" else t.to(self.device)
+
+    def randn(self, *shape: int, dtype=None):
+        """Standard normal float tensor (float32 unless told) on the case's device."""
+        import torch
+
+        return self._place(torch.randn(*shape, generator=self.generator, dtype=dtype or torch.float32))
+
+    def rand(self, *shape: int, dtype=None):
+        """Uniform [0, 1) float tensor on the case's device."""
+        import torch
+
+        return self._place(torch.rand(*shape, generator=self.generator, dtype=dtype or torch.float32))
+
+    def randint(self, low: int, high: int, shape: tuple, dtype=None):
+        """Integer tensor in [low, high) (int64 unless told) on the case's device."""
+        import torch
+
+        return self._place(
+            torch.randint(low, high, shape, generator=self.generator, dtype=dtype or torch.int64)
+        )
+
+    def tensor(self, data, dtype=None):
+        """A tensor from Python data on the case's device."""
+        import torch
+
+        return self._place(torch.tensor(data, dtype=dtype))
+
+    def path(self, name: str) -> str:
+        """A path inside this case's scratch folder (created on demand)."""
+        path = os.path.join(self.scratch, name)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+
+@dataclass(frozen=True)
+class Raised:
+    """What a scenario returns when the call it expected to raise did raise."""
+
+    type: str
+    bases: tuple[str, ...]
+    message: str
+
+
+def raises(fn: Callable, *args, **kwargs):
+    """Call ``fn`` and return its result, or a :class:`Raised` describing its exception.
+
+    Use it where raising is the expected behaviour (``ValueError`` for incompatible shapes):
+    the reference's ``Raised`` then becomes the expected data, and the comparison checks the
+    submission raised the same type (or a subclass of it).
+    """
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - any exception is data here
+        mro = tuple(k.__name__ for k in type(exc).__mro__ if k is not object)
+        return Raised(type=type(exc).__name__, bases=mro, message=str(exc)[:500])
+
+
+def shares_memory(a, b) -> bool:
+    """Whether two tensors/arrays overlap in memory (a view, not a copy)."""
+    import numpy as np
+    import torch
+
+    def as_array(x):
+        if isinstance(x, torch.Tensor):
+            return x.detach().cpu().numpy() if x.device.type == "cpu" else None
+        return x if isinstance(x, np.ndarray) else None
+
+    left, right = as_array(a), as_array(b)
+    if left is None or right is None:
+        if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+            return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+        return False
+    return bool(np.shares_memory(left, right))

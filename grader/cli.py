@@ -1,0 +1,157 @@
+"""``python -m grader``: grade a submission (default), or run a sub-command.
+
+Exit codes (also in README and ``--help``):
+  0  graded (whatever the score, unless --fail-under says otherwise)
+  1  graded, but the score is below --fail-under
+  2  usage error: bad option, no such file
+  3  grader error: the grader or the course itself is broken (not the student's fault)
+  130 interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+EXIT_CODES = """exit codes:
+  0    graded (whatever the score, unless --fail-under says otherwise)
+  1    graded, but the score is below --fail-under
+  2    usage error: bad option, no such file
+  3    grader error: the grader or the course itself is broken
+  130  interrupted (Ctrl-C)"""
+
+#: sub-command -> "module:function" taking argv, returning an exit code
+COMMANDS = {}
+
+
+class UsageError(Exception):
+    pass
+
+
+def add_grading_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that grades (the student run, batch, CI)."""
+    parser.add_argument("-k", dest="select", default="", metavar="EXPR",
+                        help="only checks whose id matches EXPR (substrings with and/or/not, like pytest)")
+    parser.add_argument("--hidden", action="store_true", help="run the hidden variants (other seeds) for final grading")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"),
+                        help="device the submission's inputs are put on (default: cpu)")
+    parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "process"),
+                        help="how submissions are confined (default: auto = bubblewrap when it works)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help="seconds allowed per check (default: each check's own, usually 10)")
+    parser.add_argument("--total-timeout", type=float, default=120.0, metavar="S",
+                        help="seconds allowed per submission in total (default: 120)")
+    parser.add_argument("--memory", type=int, default=2048, metavar="MB",
+                        help="memory a submission may allocate (default: 2048 MB)")
+    parser.add_argument("--refresh-reference", action="store_true",
+                        help="recompute the reference results instead of using the cache")
+
+
+def options_from(args: argparse.Namespace, jobs: int = 1):
+    from grader.device import resolve_device
+    from grader.grading import Options
+    from grader.runner import Limits
+    from grader.selection import Selection, SelectionError
+
+    try:
+        selection = Selection(args.select)
+    except SelectionError as exc:
+        raise UsageError(str(exc)) from None
+    device, note = resolve_device(args.device)
+    limits = Limits(check_timeout=args.timeout, submission_timeout=args.total_timeout, memory=args.memory << 20)
+    options = Options(variant="hidden" if args.hidden else "public", device=device, sandbox=args.sandbox,
+                      jobs=jobs, selection=selection, limits=limits, refresh_reference=args.refresh_reference)
+    return options, note
+
+
+def grade_parser() -> argparse.ArgumentParser:
+    from grader.reporters import FILE_REPORTERS
+
+    parser = argparse.ArgumentParser(
+        prog="python -m grader",
+        description="Grade Module 2 exercises against the reference solutions. "
+                    f"Sub-commands: {', '.join(sorted(COMMANDS))} (python -m grader COMMAND --help).",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", nargs="?", default=None,
+                        help="a folder mirroring exercises/, one module file, a notebook or an archive "
+                             "(default: exercises/)")
+    add_grading_options(parser)
+    for option, (_, text) in FILE_REPORTERS.items():
+        parser.add_argument(option, metavar="FILE", default=None, help=text)
+    parser.add_argument("--fail-under", type=float, default=None, metavar="N",
+                        help="exit 1 when the score (percent) is below N")
+    parser.add_argument("--no-color", action="store_true", help="no colour, even on a terminal")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show messages and output of passed checks too")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the total")
+    return parser
+
+
+def default_path() -> Path:
+    here = Path.cwd() / "exercises"
+    if here.is_dir():
+        return here
+    from grader.runner import PACKAGE_ROOT
+
+    return PACKAGE_ROOT / "exercises"
+
+
+def grade_main(argv: list[str]) -> int:
+    from grader.reporters import FILE_REPORTERS, load
+    from grader.reporters import terminal
+
+    parser = grade_parser()
+    args = parser.parse_args(argv)
+    from grader.grading import Grader, SubmissionError, resolve
+
+    try:
+        options, note = options_from(args)
+        submission = resolve(args.path or default_path())
+    except (UsageError, FileNotFoundError) as exc:
+        parser.error(str(exc))
+    except SubmissionError as exc:
+        parser.error(str(exc))
+    if note:
+        submission.notes.append(note)
+    reports = []
+    with Grader(options) as grader:
+        grader.grade([submission], lambda sub, report: reports.append(report))
+    report = reports[0]
+    if args.quiet:
+        print(f"{report.score:g}/{report.max_score:g}")
+    else:
+        terminal.write(report, sys.stdout, colour=False if args.no_color else None, verbose=args.verbose)
+    for option, (target, _) in FILE_REPORTERS.items():
+        path = getattr(args, option.lstrip("-").replace("-", "_"))
+        if path:
+            load(target)(report, path)
+    if any(c.status == "error" for c in report.checks):
+        print("grader error: the reference solutions failed some checks; tell your instructor", file=sys.stderr)
+        return EXIT_INTERNAL
+    if args.fail_under is not None and report.percent < args.fail_under:
+        return EXIT_BELOW
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in COMMANDS:
+            module, _, function = COMMANDS[argv[0]].partition(":")
+            return getattr(importlib.import_module(module), function)(argv[1:])
+        return grade_main(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - a grader bug: say so, with the trace for us
+        import traceback
+
+        traceback.print_exc()
+        print(f"grader error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,392 @@
+"""Comparing a submission's data with the reference's: the judge's core.
+
+Modelled on ``torch.testing``: one small class per kind of input (tensor, array, number,
+sequence, mapping, raised exception, other), each producing :class:`Mismatch` records; the
+wording of messages lives apart, in :func:`describe`. Everything here works on decoded wire
+values with numpy alone, so the judge never imports torch or touches submission objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.check import Policy, Raised
+from grader.wire import ArrayValue, DeviceValue, DTypeValue, TensorValue, Unsupported
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """``|actual - expected| <= atol + rtol * |expected|``, and why these numbers."""
+
+    rtol: float
+    atol: float
+    reason: str
+
+    def __str__(self) -> str:
+        return f"rtol={self.rtol:g}, atol={self.atol:g} ({self.reason})"
+
+
+#: torch.testing.assert_close's defaults; every other dtype compares exactly.
+DEFAULT_TOLERANCES = {
+    "float16": (1e-3, 1e-5),
+    "bfloat16": (1.6e-2, 1e-5),
+    "float32": (1.3e-6, 1e-5),
+    "float64": (1e-7, 1e-7),
+    "complex32": (1e-3, 1e-5),
+    "complex64": (1.3e-6, 1e-5),
+    "complex128": (1e-7, 1e-7),
+}
+
+#: Where a device legitimately changes results, per (device type, dtype, cause).
+#: TF32 keeps 10 mantissa bits in matmul inputs: float32 results drift by ~1e-3 relative
+#: (measured on an H200: Gram-form distances 1.3e-2 .. 6.9e-2 absolute, see README).
+#: Reductions and transcendental functions on CUDA stay within the float32 defaults, so
+#: they get no entry: widening there would only pass wrong answers.
+DEVICE_TOLERANCES = {
+    ("cuda", "float32", "tf32"): Tolerance(
+        5e-3, 5e-2, "widened for CUDA: TF32 matmul rounds float32 inputs to 10 mantissa bits"
+    ),
+}
+
+FLOAT_ORDER = ("float16", "bfloat16", "float32", "float64")
+COMPLEX_ORDER = ("complex32", "complex64", "complex128")
+
+
+def dtype_kind(name: str) -> str:
+    """'b', 'i', 'f' or 'c' for a torch or numpy dtype name."""
+    if name == "bool":
+        return "b"
+    if name.startswith("complex"):
+        return "c"
+    if name.startswith(("float", "bfloat")):
+        return "f"
+    return "i"
+
+
+def promote(a: str, b: str) -> str:
+    """The dtype torch promotes ``a`` and ``b`` to (enough of it to choose a tolerance)."""
+    if a == b:
+        return a
+    rank = "bifc"
+    ka, kb = dtype_kind(a), dtype_kind(b)
+    if ka != kb:
+        return a if rank.index(ka) > rank.index(kb) else b
+    if ka == "f":
+        if {a, b} == {"float16", "bfloat16"}:
+            return "float32"
+        return max(a, b, key=FLOAT_ORDER.index)
+    if ka == "c":
+        return max(a, b, key=COMPLEX_ORDER.index)
+    return "int64"
+
+
+def tolerance_for(dtypes: tuple[str, ...], policy: Policy, device: str = "cpu") -> Tolerance:
+    """The tolerance for values of these dtypes computed on ``device`` under ``policy``.
+
+    With several dtypes (the promote policy) the loosest default wins, as in
+    ``torch.testing.assert_close(check_dtype=False)``: the narrower dtype's tolerance.
+    """
+    if policy.rtol is not None:
+        return Tolerance(policy.rtol, policy.atol, "set by this check")
+    device_type = device.split(":")[0]
+    for dtype in dtypes:
+        widened = DEVICE_TOLERANCES.get((device_type, dtype, "tf32")) if policy.tf32 else None
+        if widened:
+            return widened
+    pairs = [(dtype, DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0))) for dtype in dtypes]
+    name, (rtol, atol) = max(pairs, key=lambda p: p[1])
+    if rtol == 0 and atol == 0:
+        return Tolerance(0.0, 0.0, f"{name} compares exactly")
+    return Tolerance(rtol, atol, f"{name} default")
+
+
+@dataclass
+class Mismatch:
+    """One difference: where (a path like ``[1]['w']``), what kind, and the facts."""
+
+    path: str
+    what: str
+    facts: dict = field(default_factory=dict)
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    message: str
+    mismatches: list[Mismatch] = field(default_factory=list)
+    tolerances: list[Tolerance] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- pairs
+
+
+@dataclass
+class Context:
+    policy: Policy
+    device: str
+    tolerances: list[Tolerance] = field(default_factory=list)
+
+
+def type_label(value: Any) -> str:
+    if isinstance(value, TensorValue):
+        return "a torch.Tensor"
+    if isinstance(value, ArrayValue):
+        return "a numpy array" if value.array.ndim else "a numpy scalar"
+    if isinstance(value, DTypeValue):
+        return "a torch.dtype" if value.framework == "torch" else "a numpy dtype"
+    if isinstance(value, DeviceValue):
+        return "a torch.device"
+    if isinstance(value, Unsupported):
+        return f"a {value.type_name} ({value.why})"
+    if isinstance(value, Raised):
+        return f"an exception {value.type}"
+    if value is None:
+        return "None"
+    return f"a {type(value).__name__}"
+
+
+def is_number(value: Any) -> bool:
+    return (type(value) in (int, float, complex)) or (isinstance(value, ArrayValue) and value.array.ndim == 0)
+
+
+def compare_values(expected: Any, actual: Any, ctx: Context, path: str = "") -> list[Mismatch]:
+    """Dispatch on the expected value's kind; each kind is one function below."""
+    if isinstance(actual, Unsupported) and not isinstance(expected, Unsupported):
+        return [Mismatch(path, "unsupported", {"expected": type_label(expected), "actual": type_label(actual)})]
+    if isinstance(expected, Raised) or isinstance(actual, Raised):
+        return compare_raised(expected, actual, path)
+    if isinstance(expected, TensorValue) or isinstance(expected, ArrayValue) and expected.array.ndim:
+        return compare_arrays(expected, actual, ctx, path)
+    if is_number(expected) or type(expected) is bool:
+        return compare_numbers(expected, actual, ctx, path)
+    if isinstance(expected, (list, tuple)):
+        return compare_sequences(expected, actual, ctx, path)
+    if isinstance(expected, dict):
+        return compare_mappings(expected, actual, ctx, path)
+    return compare_equal(expected, actual, path)
+
+
+def compare_raised(expected: Any, actual: Any, path: str) -> list[Mismatch]:
+    if not isinstance(expected, Raised):
+        return [Mismatch(path, "raised", {"actual": actual})]
+    if not isinstance(actual, Raised):
+        return [Mismatch(path, "did_not_raise", {"expected": expected, "actual": type_label(actual)})]
+    if expected.type not in actual.bases:
+        return [Mismatch(path, "wrong_exception", {"expected": expected, "actual": actual})]
+    return []
+
+
+def compare_equal(expected: Any, actual: Any, path: str) -> list[Mismatch]:
+    """Strings, None, dtypes, devices: equal or not."""
+    if type(expected) is not type(actual):
+        return [Mismatch(path, "kind", {"expected": type_label(expected), "actual": type_label(actual)})]
+    if isinstance(expected, DeviceValue) and expected.type == actual.type:
+        return []
+    if expected != actual:
+        return [Mismatch(path, "value", {"expected": show(expected), "actual": show(actual)})]
+    return []
+
+
+def compare_sequences(expected, actual, ctx: Context, path: str) -> list[Mismatch]:
+    """Tuples and lists are interchangeable: ``[3, 4]`` is as good a shape as ``(3, 4)``."""
+    if not isinstance(actual, (list, tuple)):
+        return [Mismatch(path, "kind", {"expected": type_label(expected), "actual": type_label(actual)})]
+    if len(expected) != len(actual):
+        return [Mismatch(path, "length", {"expected": len(expected), "actual": len(actual)})]
+    out: list[Mismatch] = []
+    for i, (e, a) in enumerate(zip(expected, actual)):
+        out += compare_values(e, a, ctx, f"{path}[{i}]")
+    return out
+
+
+def compare_mappings(expected: dict, actual, ctx: Context, path: str) -> list[Mismatch]:
+    if not isinstance(actual, dict):
+        return [Mismatch(path, "kind", {"expected": type_label(expected), "actual": type_label(actual)})]
+    missing = [k for k in expected if k not in actual]
+    extra = [k for k in actual if k not in expected]
+    if missing or extra:
+        return [Mismatch(path, "keys", {"missing": missing, "extra": extra})]
+    out: list[Mismatch] = []
+    for key in expected:
+        out += compare_values(expected[key], actual[key], ctx, f"{path}[{key!r}]")
+    return out
+
+
+def number_dtype(value: Any) -> str:
+    if isinstance(value, ArrayValue):
+        return value.dtype
+    return {bool: "bool", int: "int64", float: "float64", complex: "complex128"}[type(value)]
+
+
+def compare_numbers(expected, actual, ctx: Context, path: str) -> list[Mismatch]:
+    """Python and numpy scalars: bools exactly, numbers within the tolerance of their dtypes.
+
+    A scalar's Python or numpy type is not part of the answer (``2.0`` is as good as
+    ``np.float64(2.0)``), so the dtype policy does not apply here.
+    """
+    if type(expected) is bool:
+        if type(actual) is not bool and not (isinstance(actual, ArrayValue) and actual.dtype == "bool"):
+            return [Mismatch(path, "kind", {"expected": "a bool", "actual": type_label(actual)})]
+        if bool(expected) != bool(np.asarray(actual.array if isinstance(actual, ArrayValue) else actual)):
+            return [Mismatch(path, "value", {"expected": expected, "actual": show(actual)})]
+        return []
+    if not is_number(actual) or type(actual) is bool:
+        return [Mismatch(path, "kind", {"expected": type_label(expected), "actual": type_label(actual)})]
+    dtypes = (number_dtype(expected), number_dtype(actual))
+    e = np.asarray(expected.array if isinstance(expected, ArrayValue) else expected)
+    a = np.asarray(actual.array if isinstance(actual, ArrayValue) else actual)
+    return compare_values_close(e, a, dtypes, ctx, path)
+
+
+def compare_arrays(expected, actual, ctx: Context, path: str) -> list[Mismatch]:
+    """Tensors and arrays: kind, shape, device, dtype, then values."""
+    if type(actual) is not type(expected):
+        return [Mismatch(path, "kind", {"expected": type_label(expected), "actual": type_label(actual)})]
+    if expected.shape != actual.shape:
+        return [Mismatch(path, "shape", {"expected": expected.shape, "actual": actual.shape})]
+    device = "cpu"
+    if isinstance(expected, TensorValue):
+        device = actual.device
+        if ctx.policy.device == "match" and expected.device.split(":")[0] != actual.device.split(":")[0]:
+            return [Mismatch(path, "device", {"expected": expected.device, "actual": actual.device})]
+    if ctx.policy.dtype == "strict" and expected.dtype != actual.dtype:
+        return [Mismatch(path, "dtype", {"expected": expected.dtype, "actual": actual.dtype, "tensor": isinstance(expected, TensorValue)})]
+    return compare_values_close(expected.array, actual.array, (expected.dtype, actual.dtype), ctx, path, device)
+
+
+def compare_values_close(e: np.ndarray, a: np.ndarray, dtypes, ctx: Context, path: str, device: str = "cpu"):
+    """Element-wise closeness with NaN and inf positions required to match."""
+    common = promote(*dtypes)
+    tolerance = tolerance_for(tuple(dict.fromkeys(dtypes)), ctx.policy, device)
+    ctx.tolerances.append(tolerance)
+    kind = dtype_kind(common)
+    if kind in "bi":
+        if kind == "b" or e.dtype.kind == a.dtype.kind:
+            close = np.asarray(e == a)
+        else:
+            close = np.asarray(e.astype(object) == a.astype(object), dtype=bool)
+        if close.all():
+            return []
+        return [Mismatch(path, "values", value_facts(e, a, ~close, None, tolerance))]
+    work = np.complex128 if kind == "c" else np.float64
+    ew, aw = e.astype(work), a.astype(work)
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = ew == aw
+        nan_e, nan_a = np.isnan(ew), np.isnan(aw)
+        if ctx.policy.equal_nan:
+            close |= nan_e & nan_a
+        finite = np.isfinite(ew) & np.isfinite(aw)
+        diff = np.abs(aw - ew)
+        close |= finite & (diff <= tolerance.atol + tolerance.rtol * np.abs(ew))
+    close = np.asarray(close)
+    if close.all():
+        return []
+    if ctx.policy.equal_nan and (nan_e != nan_a).any():
+        return [Mismatch(path, "nan", {"expected_nan": int(nan_e.sum()), "actual_nan": int(nan_a.sum()),
+                                       "first": index_of(np.argmax(np.asarray(nan_e != nan_a)), e.shape)})]
+    return [Mismatch(path, "values", value_facts(ew, aw, ~close, np.asarray(diff), tolerance))]
+
+
+def index_of(flat: int, shape: tuple) -> tuple:
+    return tuple(int(i) for i in np.unravel_index(int(flat), shape)) if shape else ()
+
+
+def value_facts(e, a, bad, diff, tolerance: Tolerance) -> dict:
+    e, a, bad = np.asarray(e), np.asarray(a), np.asarray(bad)
+    facts = {"count": int(bad.sum()), "total": int(bad.size), "tolerance": tolerance}
+    first = int(np.argmax(bad.reshape(-1)))
+    facts["first"] = (index_of(first, e.shape), show_scalar(e.reshape(-1)[first]), show_scalar(a.reshape(-1)[first]))
+    if diff is not None:
+        flat_bad = bad.reshape(-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where(flat_bad, np.nan_to_num(np.asarray(diff).reshape(-1), nan=np.inf), -1.0)
+            rel = np.where(flat_bad, d / np.abs(e.reshape(-1)), -1.0)
+        i = int(np.argmax(d))
+        j = int(np.argmax(np.nan_to_num(rel, nan=np.inf)))
+        facts["abs"] = (float(d[i]), index_of(i, e.shape))
+        facts["rel"] = (float(rel[j]), index_of(j, e.shape))
+    return facts
+
+
+def show_scalar(x) -> str:
+    x = x.item() if hasattr(x, "item") else x
+    return f"{x:.6g}" if isinstance(x, float) else str(x)
+
+
+def show(value: Any) -> str:
+    if isinstance(value, DTypeValue):
+        return f"torch.{value.name}" if value.framework == "torch" else f"numpy.{value.name}"
+    if isinstance(value, DeviceValue):
+        return value.name
+    if isinstance(value, ArrayValue):
+        return show_scalar(value.array) if value.array.ndim == 0 else f"array{value.shape}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def describe(m: Mismatch) -> str:
+    """One sentence a student can act on."""
+    where = f"at {m.path}: " if m.path else ""
+    f = m.facts
+    if m.what == "kind":
+        return f"{where}expected {f['expected']}, got {f['actual']}"
+    if m.what == "unsupported":
+        return (f"{where}expected {f['expected']}, got {f['actual']}; return plain tensors, arrays, "
+                "numbers or tuples of them")
+    if m.what == "shape":
+        return f"{where}shape differs: expected {fmt_shape(f['expected'])}, got {fmt_shape(f['actual'])}"
+    if m.what == "device":
+        return f"{where}device differs: expected {f['expected']}, got {f['actual']}"
+    if m.what == "dtype":
+        prefix = "torch." if f.get("tensor") else ""
+        return f"{where}dtype differs: expected {prefix}{f['expected']}, got {prefix}{f['actual']}"
+    if m.what == "length":
+        return f"{where}expected {f['expected']} items, got {f['actual']}"
+    if m.what == "keys":
+        return f"{where}keys differ: missing {f['missing']}, unexpected {f['extra']}"
+    if m.what == "value":
+        return f"{where}expected {f['expected']}, got {f['actual']}"
+    if m.what == "raised":
+        a = f["actual"]
+        return f"{where}your code raised {a.type}: {a.message}"
+    if m.what == "did_not_raise":
+        return f"{where}expected {f['expected'].type} to be raised, but your code returned {f['actual']}"
+    if m.what == "wrong_exception":
+        return f"{where}expected {f['expected'].type}, but your code raised {f['actual'].type}: {f['actual'].message}"
+    if m.what == "nan":
+        return (f"{where}NaN positions differ: expected {f['expected_nan']} NaN(s), got {f['actual_nan']} "
+                f"(first difference at index {f['first']})")
+    if m.what == "values":
+        index, exp, act = f["first"]
+        share = 100.0 * f["count"] / max(f["total"], 1)
+        text = (f"{where}values differ: {f['count']} of {f['total']} elements ({share:.1f}%) are wrong; "
+                f"at index {index} expected {exp}, got {act}")
+        if "abs" in f:
+            tol = f["tolerance"]
+            text += (f". Greatest absolute difference {f['abs'][0]:.3g} at index {f['abs'][1]} "
+                     f"(up to {tol.atol:g} allowed), greatest relative difference {f['rel'][0]:.3g} "
+                     f"at index {f['rel'][1]} (up to {tol.rtol:g} allowed); tolerance: {tol.reason}")
+        return text
+    return f"{where}{m.what}"
+
+
+def fmt_shape(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def compare(expected: Any, actual: Any, policy: Policy = Policy(), device: str = "cpu") -> Verdict:
+    """Compare decoded data; the verdict carries every mismatch and the tolerances used."""
+    ctx = Context(policy, device)
+    mismatches = compare_values(expected, actual, ctx)
+    if not mismatches:
+        return Verdict(True, "", [], ctx.tolerances)
+    message = describe(mismatches[0])
+    if len(mismatches) > 1:
+        message += f" (and {len(mismatches) - 1} more difference{'s' if len(mismatches) > 2 else ''})"
+    return Verdict(False, message, mismatches, ctx.tolerances)

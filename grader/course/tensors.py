@@ -1,0 +1,110 @@
+"""Checks of exercises/tensors.py (20 points)."""
+
+import torch
+
+from grader.check import check, shares_memory
+
+# dtypes whose promotion rules a student should be able to predict
+_DTYPES = (
+    torch.bool,
+    torch.uint8,
+    torch.int8,
+    torch.int16,
+    torch.int32,
+    torch.int64,
+    torch.float16,
+    torch.bfloat16,
+    torch.float32,
+    torch.float64,
+    torch.complex64,
+    torch.complex128,
+)
+
+
+@check(points=3, dtype="strict", cases=2)
+def mixed_sums_dtypes(sub, case):
+    "float32 + float64 gives float64, float32 + int64 stays float32 (values and dtypes)."
+    xr = case.randn(3, 4)
+    b = case.randn(3, 4, dtype=torch.float64)
+    c = case.randint(-5, 5, (3, 4))
+    return sub.mixed_sums(xr, b, c)
+
+
+@check(points=3, cases=2)
+def promoted_dtype_table(sub, case):
+    "promoted_dtype gives the dtype of a + b for many pairs of dtypes."
+    fixed = [(torch.float32, torch.float64), (torch.float32, torch.int64), (torch.uint8, torch.int8)]
+    picks = case.np.integers(0, len(_DTYPES), size=(8, 2))
+    pairs = fixed + [(_DTYPES[i], _DTYPES[j]) for i, j in picks]
+    return [sub.promoted_dtype(a, b) for a, b in pairs]
+
+
+@check(points=3)
+def numpy_view_shares_memory(sub, case):
+    "numpy_view returns a numpy array that shares memory with the tensor (a write to one shows in the other)."
+    import numpy as np
+
+    t = case.randn(3, 4).cpu()
+    a = sub.numpy_view(t)
+    is_array = isinstance(a, np.ndarray)
+    shares = shares_memory(a, t)
+    t[0, 0] = 42.0
+    seen = float(a[0, 0]) if is_array else None
+    return {"is_ndarray": is_array, "shares_memory": shares, "sees_tensor_write": seen,
+            "values": np.array(a, copy=True) if is_array else None}
+
+
+@check(points=3)
+def tensor_copy_independent(sub, case):
+    "tensor_copy returns a tensor with the array's values and dtype that does not share its memory."
+    a = case.randn(3, 4).cpu().numpy()
+    out = sub.tensor_copy(a)
+    is_tensor = isinstance(out, torch.Tensor)
+    shares = shares_memory(out, a)
+    a[0, 0] = 42.0
+    return {"is_tensor": is_tensor, "shares_memory": shares,
+            "values_after_array_write": out.detach().clone() if is_tensor else None}
+
+
+@check(points=2)
+def add_inplace_mutates(sub, case):
+    "add_inplace_ adds into x itself and returns that same object."
+    x = case.randn(2, 3)
+    y = case.randn(2, 3)
+    out = sub.add_inplace_(x, y)
+    return {"same_object": out is x, "x_after": x.clone()}
+
+
+@check(points=2)
+def transpose_inplace_mutates(sub, case):
+    "transpose_inplace_ transposes x itself and returns that same object."
+    x = case.randn(2, 3)
+    out = sub.transpose_inplace_(x)
+    return {"same_object": out is x, "x_shape": tuple(x.shape), "x_after": x.contiguous().clone()}
+
+
+@check(points=2, dtype="strict")
+def make_trainable_leaf(sub, case):
+    "make_trainable returns a float64 leaf tensor that requires grad, with the integer tensor's values."
+    t = case.randint(-10, 10, (5,))
+    out = sub.make_trainable(t)
+    return {"value": out.detach().clone(), "requires_grad": bool(out.requires_grad), "is_leaf": bool(out.is_leaf),
+            "input_untouched": t.clone()}
+
+
+@check(points=1, device="match", reference="same")
+def to_device_and_dtype(sub, case):
+    "to_device moves to the requested device and casts only when a dtype is given."
+    x = case.randn(3, 4)
+    return (
+        sub.to_device(x, case.device, torch.float64),
+        sub.to_device(x, case.device),
+        sub.to_device(x, "cpu", torch.float64),
+    )
+
+
+@check(points=1, device="match", reference="same", requires_cuda=True)
+def to_device_cuda(sub, case):
+    "to_device(x, 'cuda') puts a CPU tensor on the GPU."
+    x = case.randn(3, 4).cpu()
+    return sub.to_device(x, "cuda")

@@ -1,0 +1,124 @@
+"""The expected data: the checks' scenarios run against ``solutions/``, cached on disk.
+
+The reference runs in a trusted worker (the solutions are ours), through the same frames
+as a submission. Its raw frames are kept in a cache file keyed by everything that can
+change them (the grader and course code, the solutions, the variant, the device and the
+torch version), so a student's second run does not pay for it, and a reload goes through
+the same safe decoder as any worker's output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import platform
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import wire
+from grader.course import MODULES, SEEDS
+from grader.runner import PACKAGE_ROOT, CheckOutcome, Job, Limits, Runner, Zygote
+from grader.sandbox import ProcessSandbox
+
+CACHE_FORMAT = b"grader-reference/1\n"
+
+
+@dataclass
+class Reference:
+    """The catalogue of checks and the reference's outcome for each case."""
+
+    catalogue: list[dict]
+    results: dict[str, dict[int, CheckOutcome]]
+    module_status: dict
+    cached: bool = False
+
+    def entry(self, check_id: str) -> dict | None:
+        return next((c for c in self.catalogue if c["id"] == check_id), None)
+
+
+def solutions_dir() -> Path:
+    return Path(os.environ.get("GRADER_SOLUTIONS") or PACKAGE_ROOT / "solutions")
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("GRADER_CACHE") or PACKAGE_ROOT / ".grader-cache")
+
+
+def cache_key(solutions: Path, variant: str, device: str) -> str:
+    digest = hashlib.sha256()
+    sources = sorted((PACKAGE_ROOT / "grader").rglob("*.py")) + sorted(solutions.glob("*.py"))
+    for path in sources:
+        digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+    try:
+        torch_version = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        torch_version = "?"
+    digest.update(f"{variant}|{device}|{torch_version}|{platform.machine()}".encode())
+    return digest.hexdigest()[:24]
+
+
+def replay(raw: bytes) -> Job:
+    job = Job(name="reference", root="", modules=list(MODULES), checks=None, seeds=[], reference=True)
+    for meta, value in wire.FrameReader().feed(raw):
+        job.apply(meta, value)
+    return job
+
+
+def compute(solutions: Path, variant: str, device: str, limits: Limits) -> Job:
+    """Run every check against the solutions in a trusted, unsandboxed worker."""
+    job = Job(name="reference", root=str(solutions), modules=list(MODULES), checks=None,
+              seeds=list(SEEDS[variant]), variant=variant, device=device, reference=True,
+              catalogue=True, copy=False, raw=bytearray())
+    runner = Runner([Zygote(ProcessSandbox(), preload=("torchvision",), trusted=True)], limits)
+    try:
+        runner.run([job])
+    finally:
+        runner.close()
+    return job
+
+
+def load(variant: str = "public", device: str = "cpu", limits: Limits = Limits(), refresh: bool = False) -> Reference:
+    """The reference for this variant and device, from the cache when it is current."""
+    solutions = solutions_dir()
+    key = cache_key(solutions, variant, device)
+    path = cache_dir() / f"reference-{key}.bin"
+    if path.exists() and not refresh:
+        raw = path.read_bytes()
+        if raw.startswith(CACHE_FORMAT):
+            try:
+                job = replay(raw[len(CACHE_FORMAT):])
+                if job.catalogue_data:
+                    return Reference(job.catalogue_data, job.results, job.module_status, cached=True)
+            except wire.WireError:
+                pass
+    job = compute(solutions, variant, device, limits)
+    reference = Reference(job.catalogue_data or [], job.results, job.module_status)
+    if healthy(reference):
+        store(path, CACHE_FORMAT + bytes(job.raw))
+    return reference
+
+
+def healthy(reference: Reference) -> bool:
+    """Every module loaded and every case of every check produced a value."""
+    if not reference.catalogue:
+        return False
+    if any(s.get("status") != "ok" for s in reference.module_status.values()):
+        return False
+    return all(
+        reference.results.get(c["id"], {}).get(k, CheckOutcome("missing")).outcome == "value"
+        for c in reference.catalogue if not c["requires_cuda"] for k in range(c["cases"])
+    )
+
+
+def store(path: Path, data: bytes) -> None:
+    """Write atomically; an unwritable cache only costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass

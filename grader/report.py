@@ -1,0 +1,100 @@
+"""The one result object every reporter consumes.
+
+A :class:`Report` is plain data (dataclasses of strings and numbers): the terminal, JSON,
+Markdown, JUnit and Gradescope reporters and the batch gradebook all read it and none of
+them re-judges anything. ``to_dict`` is the versioned JSON schema documented in README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SCHEMA = "grader-report/1"
+
+PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+
+
+@dataclass
+class CheckResult:
+    id: str
+    module: str
+    name: str
+    description: str
+    max_points: float
+    points: float
+    status: str  # passed | failed | skipped | error (a grader or course fault, not the student's)
+    message: str = ""
+    hint: str = ""  # the tolerance used, a traceback of the student's frames...
+    output: str = ""  # what the student's code printed during this check
+    duration: float = 0.0
+
+
+@dataclass
+class ModuleResult:
+    name: str
+    status: str  # ok | missing | error
+    message: str = ""
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def points(self) -> float:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def max_points(self) -> float:
+        return sum(c.max_points for c in self.checks if c.status != SKIPPED)
+
+
+@dataclass
+class Report:
+    submission: str
+    student: str
+    modules: list[ModuleResult]
+    variant: str = "public"
+    device: str = "cpu"
+    sandbox: str = "process"
+    notes: list[str] = field(default_factory=list)
+    stdout: str = ""
+    stderr: str = ""
+    duration: float = 0.0
+    grader_version: str = ""
+    status: str = "graded"  # graded | error (the submission could not be graded at all)
+
+    @property
+    def checks(self) -> list[CheckResult]:
+        return [c for m in self.modules for c in m.checks]
+
+    @property
+    def score(self) -> float:
+        return round(sum(m.points for m in self.modules), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(m.max_points for m in self.modules), 6)
+
+    @property
+    def skipped_points(self) -> float:
+        return round(sum(c.max_points for c in self.checks if c.status == SKIPPED), 6)
+
+    @property
+    def percent(self) -> float:
+        """Score out of 100 over the checks that could run (skipped ones do not count)."""
+        return round(100.0 * self.score / self.max_score, 2) if self.max_score else 0.0
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.update(schema=SCHEMA, score=self.score, max_score=self.max_score,
+                    skipped_points=self.skipped_points, percent=self.percent)
+        for module, raw in zip(self.modules, data["modules"]):
+            raw.update(points=module.points, max_points=module.max_points)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        modules = [
+            ModuleResult(m["name"], m["status"], m.get("message", ""), [CheckResult(**c) for c in m["checks"]])
+            for m in data["modules"]
+        ]
+        fields = {k: data[k] for k in ("submission", "student", "variant", "device", "sandbox", "notes", "stdout",
+                                      "stderr", "duration", "grader_version", "status") if k in data}
+        return cls(modules=modules, **fields)

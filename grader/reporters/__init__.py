@@ -1,0 +1,20 @@
+"""Reporters: independent consumers of one :class:`~grader.report.Report`.
+
+Each reporter is a function ``write(report, path)`` (or ``write(report, stream)`` for the
+terminal). The CLI lists them in :data:`FILE_REPORTERS` so a new format is one entry here
+and one module, with nothing else to change.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: option -> (module:function, help)
+FILE_REPORTERS = {
+    "--json": ("grader.reporters.jsonfile:write", "write the report as JSON (schema grader-report/1) to FILE"),
+}
+
+
+def load(target: str):
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)

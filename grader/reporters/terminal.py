@@ -1,0 +1,75 @@
+"""The student's view: per module, per check, points, verdict and what to fix."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from typing import TextIO
+
+from grader.report import ERROR, FAILED, PASSED, SKIPPED, Report
+
+COLOURS = {PASSED: "32", FAILED: "31", SKIPPED: "33", ERROR: "35", "bold": "1", "dim": "2"}
+
+
+class Style:
+    """Colour on a terminal; none under NO_COLOR, in a pipe, or when asked."""
+
+    def __init__(self, stream: TextIO, colour: bool | None = None) -> None:
+        if colour is None:
+            colour = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        self.colour = colour
+        encoding = (getattr(stream, "encoding", None) or "").lower()
+        unicode = encoding.startswith("utf")
+        self.marks = {PASSED: "✓" if unicode else "+", FAILED: "✗" if unicode else "x",
+                      SKIPPED: "-", ERROR: "!"}
+
+    def __call__(self, text: str, kind: str) -> str:
+        return f"\033[{COLOURS[kind]}m{text}\033[0m" if self.colour else text
+
+
+def fmt(points: float) -> str:
+    return f"{points:g}"
+
+
+def write(report: Report, stream: TextIO = sys.stdout, colour: bool | None = None, verbose: bool = False) -> None:
+    style = Style(stream, colour)
+    out = lambda line="": stream.write(line + "\n")  # noqa: E731
+    out(style(f"Grading {report.submission}", "bold")
+        + style(f"  (sandbox: {report.sandbox}, device: {report.device}, {report.variant} checks)", "dim"))
+    for note in report.notes:
+        out(style(f"  note: {note}", "dim"))
+    for module in report.modules:
+        out()
+        out(style(f"{module.name}", "bold") + f"  {fmt(module.points)}/{fmt(module.max_points)}")
+        if module.status != "ok" and module.message:
+            out(style("  " + module.message, FAILED))
+        width = max((len(c.name) for c in module.checks), default=10)
+        for c in module.checks:
+            mark = style(style.marks[c.status], c.status)
+            points = f"{fmt(c.points)}/{fmt(c.max_points)}"
+            out(f"  {mark} {c.name:<{width}}  {points:>7}  {style(c.description, 'dim')}")
+            if c.status != PASSED and c.message and (module.status == "ok" or verbose):
+                for line in textwrap.wrap(c.message, 100):
+                    out("      " + line)
+            if c.hint and (c.status != PASSED or verbose or c.hint.startswith("compared with")):
+                for line in c.hint.rstrip().splitlines()[-8:]:
+                    out(style("      " + line, "dim"))
+            if c.output and (c.status != PASSED or verbose):
+                out(style("      your code printed:", "dim"))
+                for line in c.output.rstrip().splitlines()[:10]:
+                    out(style("      | " + line[:200], "dim"))
+    for name, text in (("printed", report.stdout), ("wrote to stderr", report.stderr)):
+        if text.strip():
+            out()
+            out(style(f"Your code {name} (outside the checks):", "dim"))
+            lines = text.rstrip().splitlines()
+            for line in lines[:20]:
+                out(style("  | " + line[:200], "dim"))
+            if len(lines) > 20:
+                out(style(f"  | [... {len(lines) - 20} more lines]", "dim"))
+    out()
+    total = f"Total: {fmt(report.score)}/{fmt(report.max_score)} ({report.percent:g}%)"
+    if report.skipped_points:
+        total += f", {fmt(report.skipped_points)} points skipped"
+    out(style(total, "bold") + style(f"   graded in {report.duration:.1f} s", "dim"))

@@ -1,0 +1,466 @@
+"""The judge's side of running code: zygotes, workers, deadlines, and what came back.
+
+One event loop (``selectors``) drives every worker of every zygote: it reads result frames,
+captures stdout/stderr with a cap, enforces per-check and per-submission deadlines, and when
+a worker dies (timeout, crash, ``os._exit``, output flood) records why for the check in
+flight and starts a fresh worker for the checks that remain. Nothing here compares values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from grader import wire
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's workers."""
+
+    check_timeout: float | None = None  # overrides every check's own timeout when set
+    import_timeout: float = 20.0
+    submission_timeout: float = 120.0
+    memory: int = 2 << 30  # bytes of address space beyond what the zygote already maps
+    cpu: int = 300  # CPU seconds per worker
+    fsize: int = 64 << 20
+    nofile: int = 256
+    nproc: int = 64
+    output: int = 16 << 20  # bytes of stdout+stderr after which the worker is stopped
+    keep_output: int = 32 << 10  # bytes of each stream shown in the feedback
+    restarts: int = 20
+
+    def for_worker(self) -> dict:
+        return {"memory": self.memory, "cpu": self.cpu, "fsize": self.fsize, "nofile": self.nofile, "nproc": self.nproc}
+
+
+class Stream:
+    """A capped capture of a worker's stdout or stderr: the first bytes, and a count."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.head = bytearray()
+        self.total = 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.keep - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+
+    def text(self) -> str:
+        text = self.head.decode("utf-8", "replace")
+        if self.total > len(self.head):
+            text += f"\n[... {self.total - len(self.head)} more bytes not shown]"
+        return text
+
+
+@dataclass
+class CheckOutcome:
+    """What came back for one case of one check: an outcome record and maybe a value."""
+
+    outcome: str
+    message: str = ""
+    value: Any = None
+    output: str = ""
+    traceback: str = ""
+    where: str = ""
+
+
+@dataclass
+class Job:
+    """One submission (or the reference) to run: what to load and which checks to run."""
+
+    name: str
+    root: str  # folder holding the module files
+    modules: list[str]
+    checks: list[dict] | None  # catalogue entries in order; None: all (the reference run)
+    seeds: list[int]
+    variant: str = "public"
+    device: str = "cpu"
+    reference: bool = False
+    catalogue: bool = False
+    namespaces: dict = field(default_factory=dict)
+    copy: bool = True  # run on a scratch copy of ``files`` rather than on ``root`` itself
+    files: dict = field(default_factory=dict)  # relative path -> source path
+    # results
+    module_status: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)  # check id -> {case: CheckOutcome}
+    stdout: Stream | None = None
+    stderr: Stream | None = None
+    events: list[str] = field(default_factory=list)
+    catalogue_data: list | None = None
+    started: float = 0.0
+    finished: float = 0.0
+    leftovers: int = 0
+    raw: bytearray | None = None  # the reference's frames, kept for the cache
+
+    def remaining(self) -> list[dict]:
+        """Checks with no result yet whose module loaded (or has not been tried)."""
+        if self.checks is None:
+            return []
+        return [c for c in self.checks if c["id"] not in self.results
+                and self.module_status.get(c["module"], {}).get("status", "ok") == "ok"]
+
+    def apply(self, meta: dict, value: Any) -> None:
+        """Record one frame's facts (the runner handles its timing)."""
+        event = meta.get("event")
+        if event == "catalogue" and self.reference:
+            self.catalogue_data = value
+        elif event == "module":
+            self.module_status[str(meta["module"])] = {k: v for k, v in meta.items() if k not in ("event", "module")}
+        elif event == "result":
+            self.results.setdefault(str(meta["check"]), {})[int(meta["case"])] = CheckOutcome(
+                outcome=str(meta.get("outcome", "error")), message=str(meta.get("message", "")), value=value,
+                output=str(meta.get("output", "")), traceback=str(meta.get("traceback", "")),
+                where=str(meta.get("where", "")),
+            )
+
+
+class Zygote:
+    """A zygote process and the one job it runs at a time."""
+
+    def __init__(self, sandbox, preload: Iterable[str] = (), trusted: bool = False) -> None:
+        self.sandbox = sandbox
+        self.preload = ",".join(preload)
+        self.trusted = trusted
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.ready = False
+        self.attempt: Attempt | None = None
+
+    def start(self) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv = [sys.executable, "-m", "grader.zygote", "--fd", str(child.fileno()), "--preload", self.preload]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        env.setdefault("MPLBACKEND", "Agg")
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        command = self.sandbox.command(argv, self.scratch, trusted=self.trusted)
+        debug = os.environ.get("GRADER_DEBUG")
+        self.proc = subprocess.Popen(
+            command, pass_fds=[child.fileno()], env=env, cwd=str(self.scratch),
+            stdin=subprocess.DEVNULL, stdout=None if debug else subprocess.DEVNULL,
+            stderr=None if debug else subprocess.DEVNULL, start_new_session=True,
+        )
+        child.close()
+        parent.setblocking(True)
+        self.sock = parent
+        self.ready = False
+
+    def send(self, msg: dict, fds: list[int] = ()) -> None:
+        socket.send_fds(self.sock, [json.dumps(msg).encode()], list(fds))
+
+    def receive(self) -> dict | None:
+        try:
+            data = self.sock.recv(1 << 16)
+        except OSError:
+            return None
+        return json.loads(data) if data else None
+
+    def stop(self) -> None:
+        if self.sock:
+            try:
+                self.send({"op": "exit"})
+            except OSError:
+                pass
+            self.sock.close()
+            self.sock = None
+        if self.proc:
+            try:
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            self.proc = None
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class Attempt:
+    """One worker process running (part of) a job."""
+
+    def __init__(self, job: Job, zygote: Zygote, limits: Limits, number: int) -> None:
+        self.job = job
+        self.zygote = zygote
+        self.limits = limits
+        self.number = number
+        self.reader = wire.FrameReader()
+        self.fds: dict[int, str] = {}
+        self.current: tuple[str, int] | None = None
+        self.deadline = float("inf")
+        self.kill_reason: str | None = None
+        self.exit_status: int | None = None
+        self.done = False
+        self.corrupt: str | None = None
+
+    def spec(self, workdir: str) -> dict:
+        job = self.job
+        return {
+            "root": workdir, "cwd": workdir, "scratch": workdir, "modules": job.modules,
+            "checks": None if job.checks is None else [c["id"] for c in job.remaining()], "seeds": job.seeds, "variant": job.variant,
+            "device": job.device, "reference": job.reference, "catalogue": job.catalogue and self.number == 0,
+            "namespaces": job.namespaces, "limits": self.limits.for_worker(),
+        }
+
+    def timeout_for(self, check_id: str) -> float:
+        if self.limits.check_timeout is not None:
+            return self.limits.check_timeout
+        for entry in self.job.checks or ():
+            if entry["id"] == check_id:
+                return float(entry.get("timeout", 10.0))
+        return 10.0
+
+
+class Runner:
+    """Runs jobs on a set of zygotes, ``len(zygotes)`` at a time."""
+
+    def __init__(self, zygotes: list[Zygote], limits: Limits = Limits()) -> None:
+        self.zygotes = zygotes
+        self.limits = limits
+        self.selector = selectors.DefaultSelector()
+        for z in zygotes:
+            z.start()
+            self.selector.register(z.sock, selectors.EVENT_READ, ("zygote", z))
+
+    def close(self) -> None:
+        for z in self.zygotes:
+            z.stop()
+        self.selector.close()
+
+    # ------------------------------------------------------------------ scheduling
+
+    def run(self, jobs: Iterable[Job], on_done: Callable[[Job], None] = lambda job: None) -> None:
+        """Run every job; ``on_done`` is called as each one finishes (results are final)."""
+        queue = iter(jobs)
+        exhausted = False
+        active: dict[int, Job] = {}
+        while True:
+            for z in self.zygotes:
+                if z.ready and z.attempt is None and not exhausted:
+                    job = next(queue, None)
+                    if job is None:
+                        exhausted = True
+                        break
+                    self.begin(job, z)
+            if exhausted and all(z.attempt is None for z in self.zygotes):
+                return
+            self.poll(on_done)
+
+    def begin(self, job: Job, zygote: Zygote) -> None:
+        job.started = job.started or time.monotonic()
+        job.stdout = job.stdout or Stream(self.limits.keep_output)
+        job.stderr = job.stderr or Stream(self.limits.keep_output)
+        self.launch(job, zygote, 0)
+
+    def launch(self, job: Job, zygote: Zygote, number: int) -> None:
+        attempt = Attempt(job, zygote, self.limits, number)
+        workdir = zygote.scratch / "work"
+        if job.copy:
+            shutil.rmtree(workdir, ignore_errors=True)
+            for relative, source in job.files.items():
+                target = workdir / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+            workdir.mkdir(exist_ok=True)
+            root = str(workdir)
+        else:
+            root = job.root
+        pipes = [os.pipe() for _ in range(3)]
+        zygote.attempt = attempt
+        zygote.send({"op": "run", "job": job.name, "spec": attempt.spec(root)}, [w for _, w in pipes])
+        for (r, w), kind in zip(pipes, ("result", "stdout", "stderr")):
+            os.close(w)
+            os.set_blocking(r, False)
+            attempt.fds[r] = kind
+            self.selector.register(r, selectors.EVENT_READ, ("pipe", attempt))
+        attempt.deadline = time.monotonic() + self.limits.import_timeout
+
+    # ------------------------------------------------------------------ events
+
+    def poll(self, on_done: Callable[[Job], None]) -> None:
+        now = time.monotonic()
+        deadlines = [a.deadline for z in self.zygotes if (a := z.attempt) and a.kill_reason is None]
+        deadlines += [z.attempt.job.started + self.limits.submission_timeout for z in self.zygotes if z.attempt]
+        timeout = max(0.0, min(deadlines, default=1.0) - now) if deadlines else 1.0
+        for key, _ in self.selector.select(min(timeout, 1.0)):
+            kind, owner = key.data
+            if kind == "zygote":
+                self.on_zygote(owner, on_done)
+            else:
+                self.on_pipe(key.fd, owner)
+        self.enforce_deadlines()
+
+    def on_zygote(self, zygote: Zygote, on_done) -> None:
+        msg = zygote.receive()
+        if msg is None:
+            self.zygote_died(zygote, on_done)
+            return
+        if msg["op"] == "ready":
+            zygote.ready = True
+        elif msg["op"] == "exited":
+            attempt = zygote.attempt
+            if attempt is not None:
+                attempt.exit_status = msg["status"]
+                attempt.job.leftovers += msg.get("leftovers", 0)
+                self.finish_attempt(attempt, on_done)
+
+    def zygote_died(self, zygote: Zygote, on_done) -> None:
+        """A zygote that dies (killed by a submission, say) is replaced; its job goes on."""
+        self.selector.unregister(zygote.sock)
+        attempt = zygote.attempt
+        zygote.stop()
+        zygote.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        zygote.start()
+        self.selector.register(zygote.sock, selectors.EVENT_READ, ("zygote", zygote))
+        if attempt is not None:
+            attempt.kill_reason = attempt.kill_reason or "the worker pool was killed (by this submission?)"
+            attempt.exit_status = -1
+            zygote.attempt = None
+            self.close_pipes(attempt)
+            self.record_failure(attempt)
+            attempt.job.finished = time.monotonic()
+            on_done(attempt.job)
+
+    def on_pipe(self, fd: int, attempt: Attempt) -> None:
+        try:
+            data = os.read(fd, 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        kind = attempt.fds.get(fd)
+        if not data:
+            self.selector.unregister(fd)
+            os.close(fd)
+            attempt.fds.pop(fd, None)
+            return
+        if kind == "result":
+            if attempt.corrupt:
+                return
+            if attempt.job.raw is not None:
+                attempt.job.raw += data
+            try:
+                for meta, value in attempt.reader.feed(data):
+                    self.on_frame(attempt, meta, value)
+            except (wire.WireError, KeyError, TypeError, ValueError) as exc:
+                attempt.corrupt = f"the result channel was corrupted ({exc})"
+                self.kill(attempt, attempt.corrupt)
+            return
+        stream = attempt.job.stdout if kind == "stdout" else attempt.job.stderr
+        stream.add(data)
+        if attempt.job.stdout.total + attempt.job.stderr.total > self.limits.output:
+            self.kill(attempt, f"printed more than {self.limits.output >> 20} MB of output")
+
+    def on_frame(self, attempt: Attempt, meta: dict, value: Any) -> None:
+        attempt.job.apply(meta, value)
+        event, now = meta.get("event"), time.monotonic()
+        if event == "start":
+            attempt.current = (str(meta["check"]), int(meta["case"]))
+            attempt.deadline = now + attempt.timeout_for(attempt.current[0])
+        elif event == "done":
+            attempt.done = True
+            attempt.deadline = float("inf")
+        else:  # hello, module, result: the next import or check should begin soon
+            attempt.current = None if event == "result" else attempt.current
+            attempt.deadline = now + self.limits.import_timeout
+
+    def enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        for z in self.zygotes:
+            attempt = z.attempt
+            if attempt is None or attempt.kill_reason is not None:
+                continue
+            if now > attempt.job.started + self.limits.submission_timeout:
+                self.kill(attempt, f"the submission ran longer than {self.limits.submission_timeout:g} s in total")
+            elif now > attempt.deadline:
+                if attempt.current:
+                    self.kill(attempt, f"timed out after {attempt.timeout_for(attempt.current[0]):g} s")
+                else:
+                    self.kill(attempt, f"did not finish loading within {self.limits.import_timeout:g} s")
+
+    def kill(self, attempt: Attempt, reason: str) -> None:
+        if attempt.kill_reason is None:
+            attempt.kill_reason = reason
+        try:
+            attempt.zygote.send({"op": "kill", "job": attempt.job.name})
+        except OSError:
+            pass
+
+    def close_pipes(self, attempt: Attempt) -> None:
+        for fd in list(attempt.fds):
+            try:
+                self.selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+            os.close(fd)
+        attempt.fds.clear()
+
+    def drain(self, attempt: Attempt) -> None:
+        """Read what the worker wrote before it exited (its pipes are closed by now)."""
+        for fd in list(attempt.fds):
+            while fd in attempt.fds:
+                self.on_pipe(fd, attempt)
+
+    def finish_attempt(self, attempt: Attempt, on_done) -> None:
+        self.drain(attempt)
+        self.close_pipes(attempt)
+        job, zygote = attempt.job, attempt.zygote
+        zygote.attempt = None
+        if not attempt.done:
+            self.record_failure(attempt)
+        if job.remaining() and attempt.number < self.limits.restarts and not self.out_of_time(job):
+            self.launch(job, zygote, attempt.number + 1)
+            return
+        for entry in job.remaining():
+            reason = "not run: " + (attempt.kill_reason or "the worker stopped before reaching this check")
+            job.results[entry["id"]] = {0: CheckOutcome("killed", reason)}
+        job.finished = time.monotonic()
+        on_done(job)
+
+    def out_of_time(self, job: Job) -> bool:
+        return time.monotonic() > job.started + self.limits.submission_timeout
+
+    def record_failure(self, attempt: Attempt) -> None:
+        """Say why the worker stopped, against the check or module it was busy with."""
+        reason = attempt.kill_reason or exit_reason(attempt.exit_status)
+        job = attempt.job
+        if attempt.current is not None:
+            check_id, case = attempt.current
+            job.results.setdefault(check_id, {})[case] = CheckOutcome("killed", reason)
+            return
+        pending = job.remaining()
+        if not pending:
+            return
+        module = pending[0]["module"]
+        if module not in job.module_status:
+            job.module_status[module] = {"status": "error", "kind": "killed", "message": f"while loading {module}: {reason}"}
+        else:
+            job.results.setdefault(pending[0]["id"], {})[0] = CheckOutcome("killed", reason)
+
+
+def exit_reason(status: int | None) -> str:
+    """A wait status in words."""
+    if status is None or status < 0:
+        return "the worker was lost"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        names = {signal.SIGSEGV: "crashed (segmentation fault)", signal.SIGKILL: "was killed (memory or CPU limit?)",
+                 signal.SIGXCPU: "used up its CPU time", signal.SIGABRT: "aborted", signal.SIGBUS: "crashed (bus error)",
+                 signal.SIGFPE: "crashed (floating-point exception)"}
+        return names.get(sig, f"was killed by signal {signal.Signals(sig).name}")
+    code = os.WEXITSTATUS(status)
+    return f"exited the process (status {code}) instead of returning"

@@ -1,0 +1,176 @@
+"""What runs inside a worker process, next to student code: load, run scenarios, stream data.
+
+Nothing here decides a grade. The worker imports the submission's modules, runs each
+selected check's scenario against them and writes one frame per event to a private pipe
+(never stdout). The judge trusts none of it beyond "this is what came back".
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import sys
+import traceback
+from typing import Any
+
+from grader import wire
+from grader.check import REGISTRY, Case, Check
+
+MAX_CAPTURE = 64 * 1024
+
+
+class MissingName(AttributeError):
+    """The submission does not define a name a check uses."""
+
+
+class SubmissionModule:
+    """The student's module as scenarios see it: a missing name is a clear verdict."""
+
+    def __init__(self, module: Any, filename: str) -> None:
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_filename", filename)
+
+    def __getattr__(self, name: str) -> Any:
+        module = object.__getattribute__(self, "_module")
+        try:
+            return getattr(module, name)
+        except AttributeError:
+            raise MissingName(f"{object.__getattribute__(self, '_filename')} does not define {name}") from None
+
+
+class CappedText(io.TextIOBase):
+    """A stand-in for sys.stdout during a check: keeps the first MAX_CAPTURE characters."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        room = MAX_CAPTURE - self.size
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def getvalue(self) -> str:
+        text = "".join(self.parts)
+        return text + (f"\n[... {self.dropped} more characters not shown]" if self.dropped else "")
+
+
+class Channel:
+    """The private result pipe."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def send(self, meta: dict, value: Any = None) -> None:
+        try:
+            frame = wire.encode_frame(meta, value)
+        except wire.WireError as exc:
+            frame = wire.encode_frame({**meta, "outcome": "error", "message": f"result not sendable: {exc}"})
+        except Exception as exc:  # noqa: BLE001 - a hostile object may break encoding
+            frame = wire.encode_frame({**meta, "outcome": "error", "message": f"result could not be encoded: {exc!r}"[:500]})
+        view = memoryview(frame)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+
+def describe_exception(exc: BaseException, submission_root: str) -> dict:
+    """Type, message and the frames of the student's own files (the rest is the grader's)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if os.path.abspath(f.filename).startswith(submission_root) or f.filename.startswith("<cell")]
+    where = "student" if frames and (frames[-1] in own) else "check"
+    lines = traceback.format_list(own[-6:])
+    text = f"{type(exc).__name__}: {exc}"
+    return {"type": type(exc).__name__, "message": text[:2000], "traceback": "".join(lines)[-4000:], "where": where}
+
+
+def load_module(name: str, path: str, root: str) -> tuple[Any, dict]:
+    """Import one submission file as module ``name``; errors become a status record."""
+    if not os.path.isfile(path):
+        return None, {"status": "missing", "message": f"{name}.py was not found in the submission"}
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        line = (exc.text or "").strip()
+        return None, {"status": "error", "kind": "syntax",
+                      "message": f"{name}.py does not parse: {exc.msg} (line {exc.lineno}: {line[:120]})"}
+    except BaseException as exc:  # noqa: BLE001 - SystemExit at import included
+        info = describe_exception(exc, root)
+        kind = "exit" if isinstance(exc, SystemExit) else "import"
+        return None, {"status": "error", "kind": kind, "message": f"importing {name}.py failed: {info['message']}",
+                      "traceback": info["traceback"]}
+    return module, {"status": "ok"}
+
+
+def run_case(check: Check, sub: SubmissionModule, case: Case, root: str) -> tuple[dict, Any]:
+    """Run one scenario; return the outcome record and the data it produced."""
+    capture = CappedText()
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = capture
+    try:
+        value = check.scenario(sub, case)
+        outcome: dict = {"outcome": "value"}
+    except MissingName as exc:
+        value, outcome = None, {"outcome": "missing", "message": str(exc)}
+    except NotImplementedError as exc:
+        value, outcome = None, {"outcome": "not_implemented", "message": f"not implemented yet ({exc})" if str(exc) else "not implemented yet"}
+    except SystemExit as exc:
+        value, outcome = None, {"outcome": "exit", "message": f"your code called sys.exit({exc.code!r}) during the check"}
+    except BaseException as exc:  # noqa: BLE001 - everything is a verdict, nothing escapes
+        value, outcome = None, {"outcome": "error", **describe_exception(exc, root)}
+    finally:
+        sys.stdout, sys.stderr = saved
+    outcome["output"] = capture.getvalue()
+    return outcome, value
+
+
+def select_checks(modules: list[str], only: list[str] | None, device: str) -> list[Check]:
+    """The checks to run: those asked for, or (``only`` is None) all that this device allows."""
+    if only is not None:
+        wanted = set(only)
+        return [c for m in modules for c in REGISTRY.get(m, []) if c.id in wanted]
+    cuda = device.startswith("cuda")
+    return [c for m in modules for c in REGISTRY.get(m, []) if cuda or not c.requires_cuda]
+
+
+def run_job(spec: dict, channel: Channel) -> None:
+    """The worker's whole life: ``spec`` says what to load and which checks to run."""
+    root = os.path.abspath(spec["root"])
+    sys.path.insert(0, root)
+    os.chdir(spec.get("cwd") or root)
+    channel.send({"event": "hello", "pid": os.getpid()})
+    if spec.get("catalogue"):
+        channel.send({"event": "catalogue"}, [c.catalogue_entry() for m in spec["modules"] for c in REGISTRY.get(m, [])])
+    checks = select_checks(spec["modules"], spec.get("checks"), spec.get("device", "cpu"))
+    namespaces = spec.get("namespaces") or {}
+    for module_name in spec["modules"]:
+        todo = [c for c in checks if c.module == module_name]
+        if not todo:
+            continue
+        filename = namespaces.get(module_name) or f"{module_name}.py"
+        module, status = load_module(module_name, os.path.join(root, filename), root)
+        channel.send({"event": "module", "module": module_name, **status})
+        if module is None:
+            continue
+        sub = SubmissionModule(module, os.path.basename(filename))
+        for check in todo:
+            device = spec.get("device", "cpu") if check.reference == "same" or not spec.get("reference") else "cpu"
+            for index in range(check.cases):
+                seed = spec["seeds"][index]
+                channel.send({"event": "start", "check": check.id, "case": index})
+                case = Case(seed, device=device, scratch=spec.get("scratch"), variant=spec.get("variant", "public"))
+                outcome, value = run_case(check, sub, case, root)
+                channel.send({"event": "result", "check": check.id, "case": index, **outcome}, value)
+    channel.send({"event": "done"})

@@ -1,0 +1,220 @@
+"""The zygote: a process that pays for ``import torch`` once and forks a worker per job.
+
+Started by the judge (inside the sandbox when there is one) with one end of a Unix
+SEQPACKET socket as file descriptor ``--fd``. Messages are JSON; the pipes a worker writes
+to travel with the ``run`` message as passed file descriptors, so the worker's results go
+straight to the judge and never through this process.
+
+The zygote runs one job at a time and is a child subreaper: whatever a worker starts
+(double forks, ``setsid`` daemons) is re-parented here when its parent dies, and is killed
+before the job is reported finished. It never runs a torch operation itself, so forked
+workers start with clean thread pools and no CUDA context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import glob
+import importlib
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+import time
+
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def prctl(option: int, value: int) -> None:
+    _libc.prctl(option, value, 0, 0, 0)
+
+
+def children() -> list[int]:
+    """Direct children of this process (all threads)."""
+    pids: list[int] = []
+    for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
+        try:
+            with open(path) as fh:
+                pids += [int(p) for p in fh.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def sweep(deadline: float = 3.0) -> int:
+    """Kill every remaining descendant; orphans re-parent here as their parents die."""
+    killed, end = 0, time.monotonic() + deadline
+    while time.monotonic() < end:
+        reap()
+        pids = children()
+        if not pids:
+            return killed
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+        time.sleep(0.005)
+    return killed
+
+
+def apply_limits(limits: dict) -> None:
+    """Resource limits for one worker (memory, CPU, file size, open files, no core dumps)."""
+    def set_limit(kind: int, value: int) -> None:
+        try:
+            soft, hard = resource.getrlimit(kind)
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):
+            pass
+
+    set_limit(resource.RLIMIT_CORE, 0)
+    if limits.get("memory"):
+        set_limit(resource.RLIMIT_AS, vm_size() + int(limits["memory"]))
+    if limits.get("cpu"):
+        set_limit(resource.RLIMIT_CPU, int(limits["cpu"]))
+    if limits.get("fsize"):
+        set_limit(resource.RLIMIT_FSIZE, int(limits["fsize"]))
+    if limits.get("nofile"):
+        set_limit(resource.RLIMIT_NOFILE, int(limits["nofile"]))
+    if limits.get("nproc") and os.getuid() != 0:
+        set_limit(resource.RLIMIT_NPROC, len(glob.glob("/proc/[0-9]*")) + int(limits["nproc"]))
+
+
+def vm_size() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
+    """In the forked child: detach, limit, wire the pipes, run the job, never return."""
+    status = 0
+    try:
+        os.setsid()
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        sock.close()
+        result_fd, out_fd, err_fd = fds
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        os.close(out_fd)
+        os.close(err_fd)
+        os.set_inheritable(result_fd, False)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        apply_limits(spec.get("limits", {}))
+        import torch
+
+        torch.set_num_threads(max(1, int(spec.get("threads", 1))))
+        from grader.worker import Channel, run_job
+
+        run_job(spec, Channel(result_fd))
+    except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
+        status = 70
+    finally:
+        os._exit(status)
+
+
+def serve(sock: socket.socket) -> None:
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    prctl(PR_SET_DUMPABLE, 0)
+    send(sock, {"op": "ready", "pid": os.getpid()})
+    while True:
+        msg, fds = receive(sock)
+        if msg is None or msg.get("op") == "exit":
+            sweep()
+            return
+        if msg.get("op") != "run":
+            continue
+        pid = os.fork()
+        if pid == 0:
+            become_worker(msg["spec"], fds, sock)
+        for fd in fds:
+            os.close(fd)
+        send(sock, {"op": "started", "job": msg["job"], "pid": pid})
+        status = supervise(sock, pid)
+        killed = sweep()
+        send(sock, {"op": "exited", "job": msg["job"], "status": status, "leftovers": killed})
+
+
+def supervise(sock: socket.socket, pid: int) -> int:
+    """Wait for the worker to exit, or kill its whole session when the judge says so."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        while True:
+            ready, _, _ = select.select([pidfd, sock], [], [])
+            if sock in ready:
+                msg, fds = receive(sock)
+                for fd in fds:
+                    os.close(fd)
+                if msg is None or msg.get("op") in ("kill", "exit"):
+                    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                        try:
+                            target()
+                        except (ProcessLookupError, PermissionError):
+                            pass
+                if msg is None:
+                    sweep()
+                    os._exit(0)
+            if pidfd in ready:
+                _, status = os.waitpid(pid, 0)
+                return status
+    finally:
+        os.close(pidfd)
+
+
+def send(sock: socket.socket, msg: dict) -> None:
+    sock.send(json.dumps(msg).encode())
+
+
+def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
+    data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 4)
+    if not data:
+        return None, fds
+    return json.loads(data), fds
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m grader.zygote")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--preload", default="", help="comma-separated modules to import once")
+    args = parser.parse_args(argv)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    sock = socket.socket(fileno=args.fd)
+    import numpy  # noqa: F401 - paid once here, shared by every forked worker
+    import torch  # noqa: F401
+
+    from grader.course import load_checks
+
+    load_checks()
+    for name in filter(None, args.preload.split(",")):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    serve(sock)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
