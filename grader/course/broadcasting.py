@@ -17,6 +17,7 @@ _COMPATIBLE = [
 _INCOMPATIBLE = [
     ((3,), (4,)),
     ((2, 3), (3, 2)),
+    ((3,), (3, 2)),  # compatible only if (wrongly) aligned from the left
     ((2, 1), (8, 4, 3)),
     ((0,), (2,)),
 ]
