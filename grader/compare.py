@@ -72,6 +72,10 @@ def promote(a: str, b: str) -> str:
         return a
     rank = "bifc"
     ka, kb = dtype_kind(a), dtype_kind(b)
+    if {ka, kb} == {"f", "c"}:  # float64 + complex64 -> complex128
+        real, cplx = (a, b) if ka == "f" else (b, a)
+        part = {"complex32": "float16", "complex64": "float32", "complex128": "float64"}[cplx]
+        return {"float16": "complex32", "float32": "complex64", "float64": "complex128"}[promote(real, part)]
     if ka != kb:
         return a if rank.index(ka) > rank.index(kb) else b
     if ka == "f":
@@ -301,7 +305,7 @@ def value_facts(e, a, bad, diff, tolerance: Tolerance) -> dict:
     facts["first"] = (index_of(first, e.shape), show_scalar(e.reshape(-1)[first]), show_scalar(a.reshape(-1)[first]))
     if diff is not None:
         flat_bad = bad.reshape(-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             d = np.where(flat_bad, np.nan_to_num(np.asarray(diff).reshape(-1), nan=np.inf), -1.0)
             rel = np.where(flat_bad, d / np.abs(e.reshape(-1)), -1.0)
         i = int(np.argmax(d))

@@ -150,7 +150,7 @@ class Zygote:
         env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         env.setdefault("MPLBACKEND", "Agg")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        command = self.sandbox.command(argv, self.scratch, trusted=self.trusted)
+        command = self.sandbox.command(argv, self.scratch, trusted=self.trusted, env=env)
         debug = os.environ.get("GRADER_DEBUG")
         self.proc = subprocess.Popen(
             command, pass_fds=[child.fileno()], env=env, cwd=str(self.scratch),
@@ -207,10 +207,11 @@ class Attempt:
         self.done = False
         self.corrupt: str | None = None
 
-    def spec(self, workdir: str) -> dict:
+    def spec(self, root: str, workdir: str) -> dict:
+        """What the worker needs: modules are imported from ``root``, files are written in ``workdir``."""
         job = self.job
         return {
-            "root": workdir, "cwd": workdir, "scratch": workdir, "modules": job.modules,
+            "root": root, "cwd": workdir, "scratch": workdir, "modules": job.modules,
             "checks": None if job.checks is None else [c["id"] for c in job.remaining()], "seeds": job.seeds, "variant": job.variant,
             "device": job.device, "reference": job.reference, "catalogue": job.catalogue and self.number == 0,
             "namespaces": job.namespaces, "limits": self.limits.for_worker(),
@@ -277,11 +278,13 @@ class Runner:
                 shutil.copyfile(source, target)
             workdir.mkdir(exist_ok=True)
             root = str(workdir)
-        else:
+        else:  # the reference: imported where it lies, but never writing there
+            shutil.rmtree(workdir, ignore_errors=True)
+            workdir.mkdir()
             root = job.root
         pipes = [os.pipe() for _ in range(3)]
         zygote.attempt = attempt
-        zygote.send({"op": "run", "job": job.name, "spec": attempt.spec(root)}, [w for _, w in pipes])
+        zygote.send({"op": "run", "job": job.name, "spec": attempt.spec(root, str(workdir))}, [w for _, w in pipes])
         for (r, w), kind in zip(pipes, ("result", "stdout", "stderr")):
             os.close(w)
             os.set_blocking(r, False)

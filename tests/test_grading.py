@@ -1,0 +1,107 @@
+"""The core promise: full marks for the solutions, zero for the stubs, and each bug loses
+exactly the checks it should, with a message that names the problem."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import EXERCISES, SOLUTIONS, grade_all, run_cli
+from grader.grading import resolve
+from mutants import ALTERNATIVES, MUTANTS
+
+
+@pytest.mark.timeout(300)
+def test_solutions_score_full_marks_through_the_cli(tmp_path):
+    result = run_cli(str(SOLUTIONS), "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["schema"] == "grader-report/1"
+    assert report["percent"] == 100.0 and report["score"] == report["max_score"]
+    # only the check that needs a GPU is skipped on a CPU machine
+    skipped = [c["id"] for m in report["modules"] for c in m["checks"] if c["status"] == "skipped"]
+    assert skipped == ["tensors.to_device_cuda"]
+    assert report["score"] + report["skipped_points"] == 100
+    assert "Total: 99/99 (100%)" in result.stdout
+
+
+@pytest.mark.timeout(300)
+def test_untouched_stubs_score_zero_by_default():
+    result = run_cli("--fail-under", "50", cwd=EXERCISES.parent)
+    assert result.returncode == 1, result.stderr
+    assert "Total: 0/99" in result.stdout
+    assert "not implemented yet" in result.stdout
+    assert "\033[" not in result.stdout  # NO_COLOR and a pipe: no colour
+
+
+def submission_with(tmp_path, entry) -> "object":
+    source = (SOLUTIONS / f"{entry['module']}.py").read_text()
+    assert source.count(entry["old"]) == 1, entry["name"]
+    folder = tmp_path / entry["name"]
+    folder.mkdir()
+    path = folder / f"{entry['module']}.py"
+    path.write_text(source.replace(entry["old"], entry["new"]))
+    return resolve(path)
+
+
+@pytest.fixture(scope="module")
+def mutant_reports(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("mutants")
+    entries = MUTANTS + ALTERNATIVES
+    reports = grade_all([submission_with(tmp, e) for e in entries], jobs=2)
+    return dict(zip((e["name"] for e in entries), reports))
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("entry", MUTANTS + ALTERNATIVES, ids=lambda e: e["name"])
+def test_each_mutant_loses_exactly_its_checks(entry, mutant_reports):
+    report = mutant_reports[entry["name"]]
+    failed = {c.name for c in report.checks if c.status == "failed"}
+    assert failed == set(entry["lost"]), [(c.name, c.message) for c in report.checks if c.status == "failed"]
+    for check in report.checks:
+        if check.status == "failed":
+            assert check.message, check.name
+    if entry.get("says"):
+        messages = " ".join(c.message for c in report.checks)
+        assert entry["says"] in messages, messages
+
+
+@pytest.mark.timeout(300)
+def test_single_module_file_and_selection(tmp_path):
+    result = run_cli(str(SOLUTIONS / "broadcasting.py"), "-k", "broadcast_shape and not incompatible", "--json",
+                     str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [m["name"] for m in report["modules"]] == ["broadcasting"]
+    assert [c["name"] for c in report["modules"][0]["checks"]] == ["broadcast_shape_compatible"]
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run_cli(str(tmp_path / "nope")).returncode == 2
+    (tmp_path / "notes.txt").write_text("hi")
+    result = run_cli(str(tmp_path / "notes.txt"))
+    assert result.returncode == 2 and "cannot grade notes.txt" in result.stderr
+    assert run_cli("-k", "tensors and (").returncode == 2
+
+
+@pytest.mark.timeout(300)
+def test_broken_modules_get_clear_verdicts_not_tracebacks(tmp_path):
+    """Syntax errors, import-time exceptions and missing names each become a verdict."""
+    folder = tmp_path / "student"
+    shutil.copytree(SOLUTIONS, folder)
+    (folder / "tensors.py").write_text("def mixed_sums(xr, b, c)\n    return xr\n")
+    (folder / "broadcasting.py").write_text("raise RuntimeError('boom at import')\n")
+    (folder / "cifar.py").unlink()
+    autograd = (folder / "autograd.py").read_text()
+    (folder / "autograd.py").write_text(autograd.replace("def zero_grads_(", "def zero_grads_renamed("))
+    (report,) = grade_all([resolve(folder)])
+    by_module = {m.name: m for m in report.modules}
+    assert "does not parse" in by_module["tensors"].message and "line 1" in by_module["tensors"].message
+    assert "boom at import" in by_module["broadcasting"].message
+    assert by_module["cifar"].status == "missing" and "cifar.py was not found" in by_module["cifar"].message
+    zero = next(c for c in by_module["autograd"].checks if c.name == "zero_grads_in_place")
+    assert zero.points == 0 and "does not define zero_grads_" in zero.message
+    assert by_module["autograd"].points == by_module["autograd"].max_points - zero.max_points
+    assert by_module["backprop"].points == by_module["backprop"].max_points
