@@ -17,6 +17,7 @@ from pathlib import Path
 from grader.report import FAILED, PASSED, SKIPPED, CheckResult, Report
 from grader.reporters.jsonfile import write_json
 from grader.reporters.terminal import fmt
+from grader.reporters.text import printable
 
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
 MAX_OUTPUT = 8000
@@ -28,7 +29,7 @@ def test_output(check: CheckResult) -> str:
         parts.append(check.hint.rstrip())
     if check.output:
         parts.append("Your code printed:\n" + check.output.rstrip())
-    return "\n\n".join(p for p in parts if p)[:MAX_OUTPUT]
+    return printable("\n\n".join(p for p in parts if p))[:MAX_OUTPUT]
 
 
 def test_entry(check: CheckResult, visibility: str) -> dict:
@@ -55,7 +56,7 @@ def summary(report: Report) -> str:
         lines.append(f"{failed} check(s) failed: each says what to fix below.")
     if report.stdout.strip():
         lines.append("Your code printed (outside the checks):\n" + report.stdout.rstrip()[:MAX_OUTPUT])
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def results(report: Report) -> dict:

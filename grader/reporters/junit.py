@@ -4,28 +4,20 @@ One ``<testsuite>`` per module and one ``<testcase>`` per check (classname = the
 a failed check carries ``<failure>`` with the verdict message, a check the grader could not
 judge (status ``error``) ``<error>``, a skipped one ``<skipped>``. Points are properties of
 each testcase (and module totals of each suite); what the student's code printed during a
-check is its ``<system-out>``. Text is cleaned of what XML 1.0 forbids (ANSI colour
-escapes are dropped, other control characters a student printed replaced): one NUL would
-otherwise make the whole file unreadable.
+check is its ``<system-out>``. All text goes through
+:func:`grader.reporters.text.printable`, since XML 1.0 forbids control characters.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.report import ERROR, FAILED, SKIPPED, CheckResult, ModuleResult, Report
 from grader.reporters.terminal import fmt
+from grader.reporters.text import printable as clean
 
-#: Characters outside XML 1.0's Char production (control characters, lone surrogates, FFFE/FFFF).
-NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 VERDICT_ELEMENT = {FAILED: "failure", ERROR: "error", SKIPPED: "skipped"}
-
-
-def clean(text: str) -> str:
-    return NOT_XML.sub("\ufffd", ANSI.sub("", str(text)))
 
 
 def properties(parent: ET.Element, values: dict) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, Report
 from grader.reporters.terminal import fmt
+from grader.reporters.text import printable
 
 MARKS = {PASSED: "✅ passed", FAILED: "❌ failed", SKIPPED: "⏭️ skipped", ERROR: "⚠️ error"}
 MAX_LINES = 40
@@ -19,12 +20,13 @@ MAX_LINES = 40
 
 def cell(text: str) -> str:
     """Text safe inside a table cell or a list item: one line, pipes and markup escaped."""
-    text = " ".join(str(text).split())
-    return re.sub(r"([\\|*_`<>\[\]#~])", r"\\\1", text)
+    text = " ".join(printable(text).split())
+    return re.sub(r"([\\|*`<>\[\]])", r"\\\1", text)
 
 
 def fence(text: str) -> list[str]:
     """A fenced block longer than any backtick run inside it, capped at MAX_LINES lines."""
+    text = printable(text)
     lines = text.rstrip().splitlines()
     if len(lines) > MAX_LINES:
         lines = lines[:MAX_LINES] + [f"[... {len(lines) - MAX_LINES} more lines]"]
