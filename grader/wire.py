@@ -180,6 +180,8 @@ class _Encoder:
             return {"t": "dtype", "v": str(value).removeprefix("torch."), "f": "torch"}
         if kind is torch.device:
             return {"t": "device", "v": str(value)}
+        if kind is torch.Size:  # a tuple of ints, as a shape should be
+            return {"t": "tuple", "v": [{"t": "int", "v": str(int(n))} for n in value]}
         if kind not in (torch.Tensor, torch.nn.Parameter):
             return unsupported_node(value)
         name = str(value.dtype).removeprefix("torch.")
