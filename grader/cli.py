@@ -26,7 +26,9 @@ EXIT_CODES = """exit codes:
   130  interrupted (Ctrl-C)"""
 
 #: sub-command -> "module:function" taking argv, returning an exit code
-COMMANDS = {}
+COMMANDS = {
+    "selfcheck": "grader.selfcheck:main",
+}
 
 
 class UsageError(Exception):
@@ -117,6 +119,9 @@ def grade_main(argv: list[str]) -> int:
         parser.error(str(exc))
     if note:
         submission.notes.append(note)
+    from grader.grading import preload_for
+
+    options.preload = preload_for([submission], options.selection)
     reports = []
     with Grader(options) as grader:
         grader.grade([submission], lambda sub, report: reports.append(report))

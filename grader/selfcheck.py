@@ -1,0 +1,171 @@
+"""``python -m grader selfcheck``: is the course material sound, before a release?
+
+A maintainer runs it after touching solutions, stubs or checks. It asserts that
+
+* stubs and solutions expose the same public names with the same signatures (read with
+  ``ast``: the judge never imports course code, which imports torch);
+* every check has points and a description of its own (a docstring);
+* the checks of each module add up to the course's points (in a subprocess, since the
+  checks import torch; it overlaps with the grading);
+* for the public and the hidden variant, the solutions score full marks and the untouched
+  stubs score zero (a stub that scores means a check that tests nothing).
+
+Each variant is one :class:`~grader.grading.Grader` session grading both folders, so the
+reference is computed once per variant. Exit 0 when all holds, 1 with the list of problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from grader.course import MODULES, SEEDS
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+POINTS_SCRIPT = """
+import sys
+from grader.course import load_checks, validate_points
+try:
+    validate_points(load_checks())
+except ValueError as exc:
+    sys.exit(str(exc))
+"""
+
+
+def signatures(path: Path) -> dict[str, str]:
+    """Public top-level functions and classes (with their public methods) -> signature text."""
+    found: dict[str, str] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
+                found[prefix + node.name] = f"({ast.unparse(node.args)})"
+            elif isinstance(node, ast.FunctionDef) and node.name == "__init__" and prefix:
+                found[prefix + node.name] = f"({ast.unparse(node.args)})"
+            elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                found[prefix + node.name] = "class(" + ", ".join(ast.unparse(b) for b in node.bases) + ")"
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(ast.parse(path.read_text(encoding="utf-8"), str(path)).body, "")
+    return found
+
+
+def compare_signatures(solutions: Path, exercises: Path) -> list[str]:
+    problems = []
+    for module in MODULES:
+        solution, stub = solutions / f"{module}.py", exercises / f"{module}.py"
+        missing = [p for p in (solution, stub) if not p.is_file()]
+        if missing:
+            problems += [f"{module}: {p} does not exist" for p in missing]
+            continue
+        try:
+            want, got = signatures(solution), signatures(stub)
+        except SyntaxError as exc:
+            problems.append(f"{module}: {exc.filename} does not parse: {exc.msg} (line {exc.lineno})")
+            continue
+        for name in sorted(want.keys() - got.keys()):
+            problems.append(f"{module}.{name}: in solutions but not in the stub")
+        for name in sorted(got.keys() - want.keys()):
+            problems.append(f"{module}.{name}: in the stub but not in solutions")
+        for name in sorted(want.keys() & got.keys()):
+            if want[name] != got[name]:
+                problems.append(f"{module}.{name}: the stub has {name.rsplit('.', 1)[-1]}{got[name]}, "
+                                f"the solution {name.rsplit('.', 1)[-1]}{want[name]}")
+    return problems
+
+
+def catalogue_problems(catalogue: list[dict]) -> list[str]:
+    problems = []
+    for entry in catalogue:
+        if not entry["points"] > 0:
+            problems.append(f"{entry['id']}: has {entry['points']} points")
+        if not entry["description"] or entry["description"] == entry["name"].replace("_", " "):
+            problems.append(f"{entry['id']}: no description (give the check function a docstring)")
+    return problems
+
+
+def score_problems(variant: str, label: str, report, want_full: bool) -> list[str]:
+    """Solutions must get every point they can; stubs none."""
+    where = f"{variant}: {label}"
+    if report.status != "graded":
+        return [f"{where}: could not be graded: {report.modules[0].message if report.modules else ''}"]
+    if want_full:
+        return [f"{where}: {c.id} {c.status} ({c.points:g}/{c.max_points:g}): {c.message}"
+                for c in report.checks if c.status not in ("passed", "skipped")]
+    return [f"{where}: {c.id} scores {c.points:g}/{c.max_points:g} on the stub: the stub gives the answer away, or the check tests nothing"
+            for c in report.checks if c.points > 0]
+
+
+def grade_variant(variant: str, solutions: Path, exercises: Path, args) -> tuple[list[str], list[str]]:
+    """Grade both folders in one session; (summary lines, problems)."""
+    from grader.grading import Grader, Options, resolve
+
+    options = Options(variant=variant, sandbox=args.sandbox)
+    reports = {}
+    with Grader(options) as grader:
+        grader.grade([resolve(solutions), resolve(exercises)],
+                     lambda sub, report: reports.__setitem__(sub.path, report))
+        catalogue = grader.reference.catalogue
+    solved, stubbed = reports[str(solutions)], reports[str(exercises)]
+    problems = score_problems(variant, "solutions", solved, True) + score_problems(variant, "stubs", stubbed, False)
+    summary = [f"{variant} (seeds {', '.join(map(str, SEEDS[variant]))}): solutions {solved.score:g}/{solved.max_score:g}, "
+               f"stubs {stubbed.score:g}/{stubbed.max_score:g}"]
+    if variant == "public":
+        problems += catalogue_problems(catalogue)
+        summary.append(f"checks: {len(catalogue)}, each with points and a description")
+    return summary, problems
+
+
+def parser() -> argparse.ArgumentParser:
+    from grader.runner import PACKAGE_ROOT
+
+    p = argparse.ArgumentParser(prog="python -m grader selfcheck",
+                                description="Check the course material before a release: solutions score full "
+                                            "marks, stubs score zero, stubs match the solutions' signatures, "
+                                            "every check has points and a description, hidden variants run.",
+                                epilog="exit codes: 0 all sound, 1 problems (listed), 2 usage error")
+    p.add_argument("--solutions", type=Path, default=PACKAGE_ROOT / "solutions", metavar="DIR",
+                   help="reference solutions (default: solutions/); also the reference the checks compare with")
+    p.add_argument("--exercises", type=Path, default=PACKAGE_ROOT / "exercises", metavar="DIR",
+                   help="the untouched student stubs (default: exercises/)")
+    p.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "process"),
+                   help="how the folders are confined while graded (default: auto)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    from grader.runner import PACKAGE_ROOT
+
+    p = parser()
+    args = p.parse_args(argv)
+    solutions, exercises = args.solutions.resolve(), args.exercises.resolve()
+    for folder in (solutions, exercises):
+        if not folder.is_dir():
+            p.error(f"no such folder: {folder}")
+    # The reference is what the checks compare with: it must be these solutions.
+    os.environ["GRADER_SOLUTIONS"] = str(solutions)
+    print(f"selfcheck: {solutions} against {exercises}")
+    points = subprocess.Popen([sys.executable, "-c", POINTS_SCRIPT], cwd=PACKAGE_ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    problems = compare_signatures(solutions, exercises)
+    print(f"  signatures: {'differ' if problems else 'stubs match the solutions'}")
+    for variant in ("public", "hidden"):
+        summary, found = grade_variant(variant, solutions, exercises, args)
+        problems += found
+        print("\n".join("  " + line for line in summary))
+    _, err = points.communicate()
+    if points.returncode:
+        problems += [line.strip() for line in err.strip().splitlines() if line.strip() and line.strip() != "invalid course points:"]
+    else:
+        print("  points: each module's checks add up to the course's points")
+    if problems:
+        print(f"\nselfcheck FAILED, {len(problems)} problem(s):")
+        print("\n".join(f"  - {problem}" for problem in problems))
+        return EXIT_PROBLEMS
+    print("selfcheck passed")
+    return EXIT_OK
