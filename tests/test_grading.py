@@ -105,3 +105,16 @@ def test_broken_modules_get_clear_verdicts_not_tracebacks(tmp_path):
     assert zero.points == 0 and "does not define zero_grads_" in zero.message
     assert by_module["autograd"].points == by_module["autograd"].max_points - zero.max_points
     assert by_module["backprop"].points == by_module["backprop"].max_points
+
+
+@pytest.mark.timeout(300)
+def test_cuda_requested_without_a_gpu_grades_on_the_cpu_and_says_so(tmp_path):
+    from grader.device import cuda_present
+
+    if cuda_present():
+        pytest.skip("this machine has a GPU; tests/test_cuda.py covers it")
+    result = run_cli(str(SOLUTIONS / "tensors.py"), "--device", "cuda", "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["device"] == "cpu" and any("CUDA is not available" in n for n in report["notes"])
+    assert report["skipped_points"] == 1 and report["percent"] == 100.0
