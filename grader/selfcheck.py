@@ -97,8 +97,8 @@ def score_problems(variant: str, label: str, report, want_full: bool) -> list[st
     if want_full:
         return [f"{where}: {c.id} {c.status} ({c.points:g}/{c.max_points:g}): {c.message}"
                 for c in report.checks if c.status not in ("passed", "skipped")]
-    return [f"{where}: {c.id} scores {c.points:g}/{c.max_points:g} on the stub: the stub gives the answer away, or the check tests nothing"
-            for c in report.checks if c.points > 0]
+    return [f"{where}: {c.id} scores {c.points:g}/{c.max_points:g} on the stub: "
+            "the stub gives the answer away, or the check tests nothing" for c in report.checks if c.points > 0]
 
 
 def grade_variant(variant: str, solutions: Path, exercises: Path, args) -> tuple[list[str], list[str]]:
@@ -113,11 +113,16 @@ def grade_variant(variant: str, solutions: Path, exercises: Path, args) -> tuple
         catalogue = grader.reference.catalogue
     solved, stubbed = reports[str(solutions)], reports[str(exercises)]
     problems = score_problems(variant, "solutions", solved, True) + score_problems(variant, "stubs", stubbed, False)
-    summary = [f"{variant} (seeds {', '.join(map(str, SEEDS[variant]))}): solutions {solved.score:g}/{solved.max_score:g}, "
+    seeds = ", ".join(map(str, SEEDS[variant]))
+    summary = [f"{variant} (seeds {seeds}): solutions {solved.score:g}/{solved.max_score:g}, "
                f"stubs {stubbed.score:g}/{stubbed.max_score:g}"]
+    if not catalogue:
+        problems.append(f"{variant}: the reference run listed no checks (the course checks do not load?)")
     if variant == "public":
-        problems += catalogue_problems(catalogue)
-        summary.append(f"checks: {len(catalogue)}, each with points and a description")
+        found = catalogue_problems(catalogue)
+        problems += found
+        summary.append(f"checks: {len(catalogue)}, "
+                       + ("some without points or a description" if found else "each with points and a description"))
     return summary, problems
 
 
@@ -160,7 +165,8 @@ def main(argv: list[str]) -> int:
         print("\n".join("  " + line for line in summary))
     _, err = points.communicate()
     if points.returncode:
-        problems += [line.strip() for line in err.strip().splitlines() if line.strip() and line.strip() != "invalid course points:"]
+        lines = (line.strip() for line in err.splitlines())
+        problems += [line for line in lines if line and line != "invalid course points:"]
     else:
         print("  points: each module's checks add up to the course's points")
     if problems:

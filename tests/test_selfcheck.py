@@ -53,3 +53,14 @@ def test_selfcheck_lists_each_defect_of_a_broken_copy(tmp_path):
 def test_selfcheck_rejects_a_missing_folder(tmp_path):
     result = run_cli("selfcheck", "--solutions", str(tmp_path / "nope"))
     assert result.returncode == 2 and "no such folder" in result.stderr
+
+
+def test_selfcheck_flags_checks_without_points_or_docstring():
+    from grader.selfcheck import catalogue_problems
+
+    entries = [{"id": "tensors.sound", "name": "sound", "points": 2, "description": "does one thing"},
+               {"id": "tensors.free_lunch", "name": "free_lunch", "points": 0, "description": "free lunch"}]
+    assert catalogue_problems(entries) == [
+        "tensors.free_lunch: has 0 points",
+        "tensors.free_lunch: no description (give the check function a docstring)",
+    ]

@@ -14,7 +14,7 @@ FILE_REPORTERS = {
     "--json": ("grader.reporters.jsonfile:write", "write the report as JSON (schema grader-report/1) to FILE"),
     "--junit": ("grader.reporters.junit:write", "write JUnit XML (one testcase per check) to FILE, for CI"),
     "--gradescope": ("grader.reporters.gradescope:write", "write Gradescope's results.json to FILE"),
-    "--markdown": ("grader.reporters.markdown:write", "write a Markdown summary to FILE (e.g. \"$GITHUB_STEP_SUMMARY\")"),
+    "--markdown": ("grader.reporters.markdown:write", "write a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)"),
 }
 
 
