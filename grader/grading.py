@@ -25,6 +25,8 @@ from grader.runner import CheckOutcome, Job, Limits, Runner, Zygote
 from grader.selection import Selection
 
 MAX_FILES = 2000
+#: A TypeError raised where the check calls the student's function: the call itself failed.
+SIGNATURE_ERROR = re.compile(r"TypeError: .*(positional argument|keyword argument|required (positional|keyword))")
 MAX_BYTES = 50 << 20
 
 
@@ -104,6 +106,8 @@ def outcome_message(outcome: CheckOutcome) -> str:
     if outcome.outcome == "not_implemented":
         return outcome.message or "not implemented yet"
     if outcome.outcome == "error":
+        if outcome.where == "check" and SIGNATURE_ERROR.match(outcome.message):
+            return f"the signature differs from the exercise's: {outcome.message.removeprefix('TypeError: ')}"
         if outcome.where == "check":
             return f"the check could not use what your code returned: {outcome.message}"
         return f"your code raised {outcome.message}"
@@ -169,6 +173,7 @@ def judge(job: Job, submission: Submission, reference: reference_mod.Reference, 
         modules.append(ModuleResult(name, status.get("status", "ok"), status.get("message", ""),
                                     [judge_check(e, job, reference) for e in entries]))
     notes = list(submission.notes)
+    notes += dict.fromkeys(s["message"] for s in job.module_status.values() if s.get("status") == "ok" and s.get("message"))
     if job.leftovers:
         notes.append(f"{job.leftovers} leftover process(es) your code started were killed")
     return Report(submission=submission.path, student=submission.student, modules=modules, variant=job.variant,
@@ -278,3 +283,6 @@ class Grader:
         started = time.monotonic()
         self.runner.run(jobs(), done)
         self.elapsed = time.monotonic() - started
+
+
+from grader import archive, notebook  # noqa: E402,F401 - notebook and archive submissions join RESOLVERS

@@ -95,7 +95,9 @@ def test_broken_modules_get_clear_verdicts_not_tracebacks(tmp_path):
     (folder / "broadcasting.py").write_text("raise RuntimeError('boom at import')\n")
     (folder / "cifar.py").unlink()
     autograd = (folder / "autograd.py").read_text()
-    (folder / "autograd.py").write_text(autograd.replace("def zero_grads_(", "def zero_grads_renamed("))
+    autograd = autograd.replace("def zero_grads_(", "def zero_grads_renamed(")
+    autograd = autograd.replace("def accumulated_grads(w, b, x, ystar, times):", "def accumulated_grads(w, b, x, ystar):")
+    (folder / "autograd.py").write_text(autograd)
     (report,) = grade_all([resolve(folder)])
     by_module = {m.name: m for m in report.modules}
     assert "does not parse" in by_module["tensors"].message and "line 1" in by_module["tensors"].message
@@ -103,7 +105,9 @@ def test_broken_modules_get_clear_verdicts_not_tracebacks(tmp_path):
     assert by_module["cifar"].status == "missing" and "cifar.py was not found" in by_module["cifar"].message
     zero = next(c for c in by_module["autograd"].checks if c.name == "zero_grads_in_place")
     assert zero.points == 0 and "does not define zero_grads_" in zero.message
-    assert by_module["autograd"].points == by_module["autograd"].max_points - zero.max_points
+    loss = next(c for c in by_module["autograd"].checks if c.name == "accumulated_grads_times")
+    assert loss.points == 0 and "signature differs" in loss.message and "accumulated_grads()" in loss.message
+    assert by_module["autograd"].points == by_module["autograd"].max_points - zero.max_points - loss.max_points
     assert by_module["backprop"].points == by_module["backprop"].max_points
 
 
