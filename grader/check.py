@@ -171,7 +171,7 @@ class Case:
         self.seed = seed
         self.device = device
         self.variant = variant
-        self.scratch = scratch or os.getcwd()
+        self._scratch = scratch
         self.generator = torch.Generator().manual_seed(seed)
         self.np = np.random.default_rng(seed)
 
@@ -203,6 +203,15 @@ class Case:
         import torch
 
         return self._place(torch.tensor(data, dtype=dtype))
+
+    @property
+    def scratch(self) -> str:
+        """The folder a scenario may write in (a fresh temporary one unless the worker gave one)."""
+        if self._scratch is None:
+            import tempfile
+
+            self._scratch = tempfile.mkdtemp(prefix="grader-case-")
+        return self._scratch
 
     def path(self, name: str) -> str:
         """A path inside this case's scratch folder (created on demand)."""
