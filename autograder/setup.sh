@@ -6,6 +6,7 @@
 set -euo pipefail
 source_dir="${AUTOGRADER_SOURCE:-/autograder/source}"
 
+apt-get update -qq
 apt-get install -y -qq python3 python3-pip python3-venv bubblewrap >/dev/null
 python3 -m venv /opt/grader-venv
 # CPU wheels: Gradescope machines have no GPU (CUDA checks are reported as skipped).
