@@ -28,6 +28,7 @@ EXIT_CODES = """exit codes:
 #: sub-command -> "module:function" taking argv, returning an exit code
 COMMANDS = {
     "selfcheck": "grader.selfcheck:main",
+    "build": "grader.notebooks_build:main",
 }
 
 

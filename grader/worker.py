@@ -14,7 +14,7 @@ import sys
 import traceback
 from typing import Any
 
-from grader import wire
+from grader import notebook_run, wire
 from grader.check import REGISTRY, Case, Check
 
 MAX_CAPTURE = 64 * 1024
@@ -93,11 +93,17 @@ def describe_exception(exc: BaseException, submission_root: str) -> dict:
     return {"type": type(exc).__name__, "message": text[:2000], "traceback": "".join(lines)[-4000:], "where": where}
 
 
-def load_module(name: str, path: str, root: str) -> tuple[Any, dict]:
-    """Import one submission file as module ``name``; errors become a status record."""
+def load_module(name: str, path: str, root: str, progress=lambda cell: None) -> tuple[Any, dict]:
+    """Import one submission file as module ``name``; errors become a status record.
+
+    A ``.ipynb`` is a notebook the judge translated: it runs once, cell by cell (``progress``
+    hears of each cell), and every module reads its namespace.
+    """
     if not os.path.isfile(path):
         return None, {"status": "missing", "message": f"{name}.py was not found in the submission"}
     try:
+        if path.endswith(".ipynb"):
+            return notebook_run.load(name, path, progress)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
@@ -160,7 +166,8 @@ def run_job(spec: dict, channel: Channel) -> None:
         if not todo:
             continue
         filename = namespaces.get(module_name) or f"{module_name}.py"
-        module, status = load_module(module_name, os.path.join(root, filename), root)
+        module, status = load_module(module_name, os.path.join(root, filename), root,
+                                     lambda cell: channel.send({"event": "cell", "cell": cell}))
         channel.send({"event": "module", "module": module_name, **status})
         if module is None:
             continue

@@ -1,0 +1,211 @@
+"""Notebook submissions, the judge's half: read the ``.ipynb``, translate its cells, say what it covers.
+
+Everything here is text work in the judging process; nothing of the notebook runs here.
+:func:`prepare` reads the notebook with ``nbformat`` (a corrupt file is a clear
+:attr:`~grader.grading.Submission.error`, never a traceback), translates each code cell with
+IPython's own input transformer (``%magic``, ``!shell``, ``x = !cmd`` become
+``get_ipython()`` calls that :mod:`grader.notebook_run` makes harmless in the worker),
+unwraps the cell magics that run Python (``%%time``, ``%%capture``...) and drops the ones
+that do not (``%%bash``...), and checks that every cell parses. A cell that does not parse
+is left out, with a note naming it, its line and what it would have defined.
+
+The worker gets a notebook of the remaining code cells under the student's file name (so
+"practical2.ipynb does not define train" reads right) and every course module is mapped
+to it: the notebook runs once and all checks read its namespace. Modules the notebook
+defines nothing of still get their checks (scored 0); a note says which modules it covers.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+
+from grader import grading
+from grader.grading import Submission, student_id
+from grader.reference import solutions_dir
+
+MAX_NOTEBOOK_BYTES = 20 << 20
+#: cell magics whose body is Python that Jupyter runs once; every other cell magic is skipped
+RUNS_BODY = ("time", "timeit", "capture", "prun")
+#: a line that seems to define a name, for a cell that does not parse
+SEEMS_TO_DEFINE = re.compile(r"^(?:async\s+def|def|class)\s+(\w+)|^(\w+)\s*=[^=]", re.MULTILINE)
+
+
+@dataclass
+class Cell:
+    number: int  # 1-based among the notebook's code cells
+    first_line: str
+    source: str  # plain Python, IPython syntax translated
+    uses_ipython: bool = False
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    """The notebook at ``path`` as nbformat 4; ``ValueError`` with a student-readable reason."""
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"{path.name} is {size >> 20} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB a notebook may have "
+                         "(clear large outputs before handing it in)")
+    try:
+        notebook = nbformat.read(str(path), as_version=4)
+        for cell in notebook.cells:
+            if not isinstance(cell.get("cell_type"), str) or not isinstance(cell.get("source"), str):
+                raise ValueError("a cell has no cell_type or no source")
+    except Exception as exc:  # noqa: BLE001 - any reason a file is not a notebook is the student's to read
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ValueError(f"{path.name} is not a readable Jupyter notebook ({reason}); "
+                         "save it again from Jupyter or Colab (File > Download > .ipynb)") from None
+    return notebook
+
+
+@lru_cache(maxsize=1)
+def transformer():
+    """IPython's cell transformer, minus the cleanup that drops leading blank lines (line numbers must hold)."""
+    from IPython.core.inputtransformer2 import TransformerManager, leading_empty_lines
+
+    manager = TransformerManager()
+    manager.cleanup_transforms.remove(leading_empty_lines)
+    return manager
+
+
+def first_line(text: str) -> str:
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
+def translate(source: str) -> tuple[str, bool]:
+    """(plain Python, whether IPython syntax was used); a cell magic that runs no Python gives ``""``."""
+    head, _, body = source.lstrip("\n").partition("\n")
+    if head.startswith("%%"):
+        name = head[2:].split(maxsplit=1)[0] if head[2:].strip() else ""
+        if name not in RUNS_BODY:
+            return "", True
+        leading = source[: len(source) - len(source.lstrip("\n"))]
+        return leading + "\n" + transformer().transform_cell(body), True
+    python = transformer().transform_cell(source)
+    return python, "get_ipython()" in python and "get_ipython()" not in source
+
+
+def defined_names(tree: ast.Module) -> set[str]:
+    """Names a module (or cell) binds at top level: functions, classes, assignments; not imports."""
+    names: set[str] = set()
+    statements = list(tree.body)
+    while statements:
+        node = statements.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        else:  # if/for/while/with/try at top level: their bodies bind top-level names too
+            for field in ("body", "orelse", "finalbody"):
+                statements += [s for s in getattr(node, field, []) if isinstance(s, ast.stmt)]
+            statements += [s for h in getattr(node, "handlers", []) for s in h.body]
+    return names
+
+
+@lru_cache(maxsize=1)
+def course_names(solutions: Path) -> dict[str, set[str]]:
+    """module -> public names its reference solution defines."""
+    return {path.stem: {n for n in defined_names(ast.parse(path.read_text(encoding="utf-8"))) if not n.startswith("_")}
+            for path in sorted(solutions.glob("*.py")) if not path.name.startswith("_")}
+
+
+def program(notebook: nbformat.NotebookNode) -> tuple[list[Cell], set[str], list[str]]:
+    """The code cells that will run, the names they define, and notes on the cells left out."""
+    cells, names, notes, ipython = [], set(), [], []
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    for number, raw in enumerate(code, start=1):
+        source, uses_ipython = translate(raw.source)
+        cell = Cell(number, first_line(raw.source), source)
+        if uses_ipython:
+            ipython.append(str(number))
+        try:
+            tree = ast.parse(source, filename=f"<cell {number}>")
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            notes.append(unparsable(cell, raw.source, exc))
+            continue
+        names |= defined_names(tree)
+        cells.append(cell)
+    if ipython:
+        notes.append(f"code cell{'s' if len(ipython) > 1 else ''} {', '.join(ipython)} use{'' if len(ipython) > 1 else 's'} IPython magics or shell "
+                     "commands: shell commands and cell magics such as %%bash are never run while grading, "
+                     "%time/%timeit run their statement once, other magics are ignored")
+    return cells, names, notes
+
+
+def unparsable(cell: Cell, raw: str, exc: Exception) -> str:
+    """A note naming the cell, the error, its line, and what the cell would have defined."""
+    if isinstance(exc, SyntaxError):
+        line = f" (line {exc.lineno}: `{(exc.text or '').strip()[:80]}`)" if exc.lineno else ""
+        reason = f"{type(exc).__name__}: {exc.msg}{line}"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+    seems = sorted({a or b for a, b in SEEMS_TO_DEFINE.findall(raw)})
+    lost = f"; what it defines ({', '.join(seems)}) scores 0" if seems else ""
+    return f"code cell {cell.number} (`{cell.first_line}`) does not parse, so it was not run: {reason}{lost}"
+
+
+def coverage_note(names: set[str], modules: list[str]) -> str:
+    graded = course_names(solutions_dir())
+    covered = [m for m in modules if graded.get(m, set()) & names]
+    others = [m for m in modules if m not in covered]
+    if not covered:
+        return "the notebook defines none of the names the checks use, so every check scores 0"
+    note = f"the notebook covers {', '.join(covered)}"
+    if others:
+        note += f"; it defines nothing of {', '.join(others)} (those checks score 0)"
+    return note
+
+
+def write_program(cells: list[Cell], modules: list[str], path: Path) -> None:
+    """The worker's notebook: code cells only, each tagged with its number and first line, and
+    the names each module's checks use (a module the notebook defines none of is "missing")."""
+    notebook = nbformat.v4.new_notebook()
+    graded = course_names(solutions_dir())
+    notebook.metadata["grader"] = {"names": {m: sorted(graded.get(m, ())) for m in modules}}
+    for cell in cells:
+        code = nbformat.v4.new_code_cell(cell.source)
+        code.metadata["grader"] = {"number": cell.number, "first_line": cell.first_line}
+        notebook.cells.append(code)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(path))
+
+
+def prepare(notebook_path: Path, modules: list[str], root: Path, name: str) -> Submission:
+    """A submission whose every module is the notebook program written at ``root/name``."""
+    submission = Submission(student_id(notebook_path), str(notebook_path), str(root), list(modules))
+    try:
+        notebook = read(notebook_path)
+    except (ValueError, OSError) as exc:
+        submission.error = str(exc)
+        return submission
+    cells, names, notes = program(notebook)
+    write_program(cells, modules, root / name)
+    submission.namespaces = {m: name for m in modules}
+    submission.notes += [coverage_note(names, modules), *notes]
+    return submission
+
+
+def tie(folder: Path, owner: Submission) -> Submission:
+    """Remove ``folder`` once ``owner`` is gone (until then the runner copies from it, on each restart too)."""
+    weakref.finalize(owner, shutil.rmtree, folder, True)
+    return owner
+
+
+def resolve_notebook(path: Path, modules: list[str]) -> Submission | None:
+    """A ``.ipynb`` handed in on its own: the program goes in a scratch folder of its own."""
+    if path.suffix != ".ipynb" or not path.is_file():
+        return None
+    root = Path(tempfile.mkdtemp(prefix="grader-notebook-"))
+    return tie(root, prepare(path, modules, root, path.name))
+
+
+grading.RESOLVERS.append(resolve_notebook)

@@ -1,0 +1,130 @@
+"""Runs a notebook inside the worker: its code cells in order, in one namespace, as Jupyter would.
+
+The judge (:mod:`grader.notebook`) has already read the student's notebook and translated
+every IPython line into plain Python calling ``get_ipython()``; it ships a small notebook of
+code cells only, each tagged with its number in the student's notebook. Here the cells run
+one by one in a fresh ``__main__`` module, so:
+
+* a cell that raises does not stop the later ones (nbgrader's allow-errors); the failures
+  are summed up in the module status message, by cell number and first line;
+* ``get_ipython()`` is :class:`Shell`: no shell command ever runs, ``%time``/``%timeit``
+  run their statement once, every other magic does nothing;
+* ``plt.show()`` does nothing and figures are closed after each cell (the zygote sets the
+  Agg backend), like the inline backend.
+
+The notebook runs once per worker; every course module's checks read the same namespace,
+except a module the notebook defines none of the names of, which is "missing".
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+import os
+import re
+import sys
+import traceback
+import types
+from typing import Any, Callable
+
+#: line magics whose statement runs once (timing it is not the grader's business)
+RUNS_STATEMENT = ("time", "timeit", "prun")
+TIMEIT_OPTIONS = re.compile(r"^\s*(?:-[nrp]\s*\d+\s*|-[tcqo]\s+)*")
+
+_loaded: dict[str, tuple[Any, dict, dict]] = {}
+
+
+class Shell:
+    """What ``get_ipython()`` returns while a notebook is graded."""
+
+    def __init__(self, namespace: dict) -> None:
+        self.user_ns = namespace
+
+    def run_line_magic(self, name: str, line: str, _stack_depth: int = 1) -> None:
+        if name in RUNS_STATEMENT:
+            statement = TIMEIT_OPTIONS.sub("", line, count=1) if name != "time" else line
+            exec(compile(statement, f"<%{name}>", "exec"), self.user_ns)  # noqa: S102 - the worker runs student code
+
+    def magic(self, line: str) -> None:  # the pre-IPython-5 spelling: get_ipython().magic("matplotlib inline")
+        name, _, rest = line.lstrip("%").partition(" ")
+        self.run_line_magic(name, rest)
+
+    def run_cell_magic(self, name: str, line: str, cell: str) -> None:
+        """Cell magics that run Python were unwrapped by the judge; the others (%%bash...) never run."""
+
+    def system(self, command: str) -> None:
+        """``!command``: not run."""
+
+    def getoutput(self, command: str, split: bool = True) -> list:
+        """``x = !command``: not run, so no output."""
+        return []
+
+
+def display(*objects: Any, **_: Any) -> None:
+    """IPython's ``display`` as plain printing."""
+    for obj in objects:
+        print(repr(obj))
+
+
+def quiet_pyplot(close: bool) -> None:
+    """``plt.show()`` does nothing; ``close`` ends the cell's figures like the inline backend."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.show = lambda *args, **kwargs: None
+        if close:
+            pyplot.close("all")
+
+
+def failure(cell: dict, exc: BaseException) -> str:
+    """``code cell 5 (`for i in range(n):`) raised ValueError: ... (line 3)``."""
+    filename = cell_filename(cell)
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    where = f" (line {lines[-1]})" if lines else ""
+    text = f"{type(exc).__name__}: {exc}"[:300]
+    return f"code cell {cell['number']} (`{cell['first_line']}`) raised {text}{where}"
+
+
+def cell_filename(cell: dict) -> str:
+    return f"<cell {cell['number']}>"
+
+
+def load(name: str, path: str, progress: Callable[[int], None] = lambda number: None) -> tuple[Any, dict]:
+    """Module ``name`` as the notebook at ``path`` sees it: its namespace, or "missing" when the
+    notebook defines none of the names the module's checks use."""
+    namespace, status, names = run(path, progress)
+    wanted = names.get(name, [])
+    if wanted and not any(n in namespace.__dict__ for n in wanted):
+        return None, {"status": "missing", "message": f"{os.path.basename(path)} defines none of {', '.join(wanted)}, "
+                                                      f"so there is nothing of {name} to grade"}
+    return namespace, status
+
+
+def run(path: str, progress: Callable[[int], None]) -> tuple[Any, dict, dict]:
+    """Run the notebook program at ``path`` once per worker: its namespace, status record and graded names."""
+    if path in _loaded:
+        return _loaded[path]
+    with open(path, encoding="utf-8") as fh:
+        program = json.load(fh)
+    cells = [c for c in program["cells"] if c.get("cell_type") == "code"]
+    module = types.ModuleType("__main__")
+    module.__dict__.update(get_ipython=lambda: shell, display=display)
+    shell = Shell(module.__dict__)
+    sys.modules["__main__"] = module  # a throwaway process: classes defined in cells pickle as in Jupyter
+    failures = []
+    for cell in cells:
+        meta = cell["metadata"]["grader"]
+        source = "".join(cell["source"])
+        filename = cell_filename(meta)
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        progress(meta["number"])
+        quiet_pyplot(close=False)
+        try:
+            exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 - the worker runs student code
+        except BaseException as exc:  # noqa: BLE001 - nbgrader's allow-errors: the next cell runs anyway
+            failures.append(failure(meta, exc))
+        quiet_pyplot(close=True)
+    status = {"status": "ok", "kind": "notebook"}
+    if failures:
+        status["message"] = "; ".join(failures)
+    _loaded[path] = module, status, program["metadata"]["grader"]["names"]
+    return _loaded[path]
