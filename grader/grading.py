@@ -134,8 +134,10 @@ def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> Ch
     for case in range(entry["cases"]):
         expected = reference.results.get(entry["id"], {}).get(case)
         actual = job.results.get(entry["id"], {}).get(case)
-        if actual is not None and actual.output:
-            outputs.append(actual.output)
+        if actual is not None:
+            result.duration = round(result.duration + actual.duration, 4)
+            if actual.output:
+                outputs.append(actual.output)
         prefix = f"case {case + 1} (seed {job.seeds[case]}): " if entry["cases"] > 1 else ""
         if expected is None or expected.outcome != "value":
             result.status = ERROR

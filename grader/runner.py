@@ -78,6 +78,7 @@ class CheckOutcome:
     output: str = ""
     traceback: str = ""
     where: str = ""
+    duration: float = 0.0  # seconds between the worker's start and result frames
 
 
 @dataclass
@@ -201,6 +202,7 @@ class Attempt:
         self.reader = wire.FrameReader()
         self.fds: dict[int, str] = {}
         self.current: tuple[str, int] | None = None
+        self.case_started = 0.0
         self.deadline = float("inf")
         self.kill_reason: str | None = None
         self.exit_status: int | None = None
@@ -373,12 +375,17 @@ class Runner:
         event, now = meta.get("event"), time.monotonic()
         if event == "start":
             attempt.current = (str(meta["check"]), int(meta["case"]))
+            attempt.case_started = now
             attempt.deadline = now + attempt.timeout_for(attempt.current[0])
         elif event == "done":
             attempt.done = True
             attempt.deadline = float("inf")
         else:  # hello, module, result: the next import or check should begin soon
-            attempt.current = None if event == "result" else attempt.current
+            if event == "result" and attempt.current:
+                outcome = attempt.job.results.get(attempt.current[0], {}).get(attempt.current[1])
+                if outcome is not None:
+                    outcome.duration = now - attempt.case_started
+                attempt.current = None
             attempt.deadline = now + self.limits.import_timeout
 
     def enforce_deadlines(self) -> None:
