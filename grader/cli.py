@@ -16,6 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+from grader.runner import GraderError
+
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 EXIT_CODES = """exit codes:
@@ -153,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except GraderError as exc:
+        print(f"grader error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - a grader bug: say so, with the trace for us

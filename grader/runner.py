@@ -47,6 +47,10 @@ class Limits:
         return {"memory": self.memory, "cpu": self.cpu, "fsize": self.fsize, "nofile": self.nofile, "nproc": self.nproc}
 
 
+class GraderError(RuntimeError):
+    """The grader itself cannot work (not a submission's fault): exit code 3."""
+
+
 class Stream:
     """A capped capture of a worker's stdout or stderr: the first bytes, and a count."""
 
@@ -143,6 +147,8 @@ class Zygote:
         self.sock: socket.socket | None = None
         self.ready = False
         self.attempt: Attempt | None = None
+        self.log = None
+        self.failed_starts = 0
 
     def start(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -153,15 +159,22 @@ class Zygote:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         command = self.sandbox.command(argv, self.scratch, trusted=self.trusted, env=env)
         debug = os.environ.get("GRADER_DEBUG")
+        self.log = None if debug else tempfile.TemporaryFile()  # why a start failed, if it does
         self.proc = subprocess.Popen(
             command, pass_fds=[child.fileno()], env=env, cwd=str(self.scratch),
             stdin=subprocess.DEVNULL, stdout=None if debug else subprocess.DEVNULL,
-            stderr=None if debug else subprocess.DEVNULL, start_new_session=True,
+            stderr=self.log, start_new_session=True,
         )
         child.close()
         parent.setblocking(True)
         self.sock = parent
         self.ready = False
+
+    def log_tail(self) -> str:
+        if self.log is None:
+            return "(see the output above)"
+        self.log.seek(0)
+        return self.log.read()[-2000:].decode("utf-8", "replace").strip() or "(it printed nothing)"
 
     def send(self, msg: dict, fds: list[int] = ()) -> None:
         socket.send_fds(self.sock, [json.dumps(msg).encode()], list(fds))
@@ -188,6 +201,9 @@ class Zygote:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
             self.proc = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
@@ -324,9 +340,18 @@ class Runner:
                 self.finish_attempt(attempt, on_done)
 
     def zygote_died(self, zygote: Zygote, on_done) -> None:
-        """A zygote that dies (killed by a submission, say) is replaced; its job goes on."""
+        """A zygote that dies (killed by a submission, say) is replaced; its job ends there.
+
+        One that dies before it is ready cannot import what it needs (or the sandbox does
+        not start): after three tries that is the grader's problem, not a submission's.
+        """
         self.selector.unregister(zygote.sock)
         attempt = zygote.attempt
+        if not zygote.ready:
+            zygote.failed_starts += 1
+            if zygote.failed_starts >= 3:
+                raise GraderError(f"the worker process could not start (sandbox {zygote.sandbox.name}): "
+                                  f"{zygote.log_tail()}")
         zygote.stop()
         zygote.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
         zygote.start()
@@ -334,11 +359,7 @@ class Runner:
         if attempt is not None:
             attempt.kill_reason = attempt.kill_reason or "the worker pool was killed (by this submission?)"
             attempt.exit_status = -1
-            zygote.attempt = None
-            self.close_pipes(attempt)
-            self.record_failure(attempt)
-            attempt.job.finished = time.monotonic()
-            on_done(attempt.job)
+            self.finish_attempt(attempt, on_done, relaunch=False)
 
     def on_pipe(self, fd: int, attempt: Attempt) -> None:
         try:
@@ -425,14 +446,15 @@ class Runner:
             while fd in attempt.fds:
                 self.on_pipe(fd, attempt)
 
-    def finish_attempt(self, attempt: Attempt, on_done) -> None:
+    def finish_attempt(self, attempt: Attempt, on_done, relaunch: bool = True) -> None:
+        """Record how the worker ended; start another for what remains, or finish the job."""
         self.drain(attempt)
         self.close_pipes(attempt)
         job, zygote = attempt.job, attempt.zygote
         zygote.attempt = None
         if not attempt.done:
             self.record_failure(attempt)
-        if job.remaining() and attempt.number < self.limits.restarts and not self.out_of_time(job):
+        if relaunch and job.remaining() and attempt.number < self.limits.restarts and not self.out_of_time(job):
             self.launch(job, zygote, attempt.number + 1)
             return
         for entry in job.remaining():
