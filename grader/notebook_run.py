@@ -18,6 +18,7 @@ except a module the notebook defines none of the names of, which is "missing".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import linecache
 import os
@@ -123,6 +124,9 @@ def run(path: str, progress: Callable[[int], None]) -> tuple[Any, dict, dict]:
         except BaseException as exc:  # noqa: BLE001 - nbgrader's allow-errors: the next cell runs anyway
             failures.append(failure(meta, exc))
         quiet_pyplot(close=True)
+        for stream in (sys.__stdout__, sys.__stderr__):  # the worker ends with os._exit, which flushes nothing
+            with contextlib.suppress(ValueError, OSError):
+                stream.flush()
     status = {"status": "ok", "kind": "notebook"}
     if failures:
         status["message"] = "; ".join(failures)

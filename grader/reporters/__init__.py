@@ -15,6 +15,9 @@ FILE_REPORTERS = {
     "--junit": ("grader.reporters.junit:write", "write JUnit XML (one testcase per check) to FILE, for CI"),
     "--gradescope": ("grader.reporters.gradescope:write", "write Gradescope's results.json to FILE"),
     "--markdown": ("grader.reporters.markdown:write", "write a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)"),
+    "--feedback-notebook": ("grader.feedback:write_notebook",
+                            "write the graded notebook with the feedback as its last cell to FILE (.ipynb)"),
+    "--feedback-html": ("grader.feedback:write_html", "write that feedback notebook as HTML to FILE"),
 }
 
 

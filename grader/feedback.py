@@ -1,0 +1,52 @@
+"""Feedback where a notebook student reads it: their own notebook, the report appended as a last cell.
+
+``--feedback-notebook OUT.ipynb`` writes the student's notebook (cells and outputs as handed
+in) with the Markdown report (:func:`grader.reporters.markdown.render`) as a last markdown
+cell; ``--feedback-html OUT.html`` is the same exported by ``nbconvert``, with the student's
+HTML outputs sanitized (a notebook can carry scripts). When what was handed in is not a
+notebook (a folder, an archive), the feedback notebook holds the report cell alone.
+Nothing of the notebook is executed: both are conversions of text.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+
+from grader.notebook import read
+from grader.report import Report
+from grader.reporters import markdown
+
+
+def feedback_notebook(report: Report) -> nbformat.NotebookNode:
+    """The graded notebook (or an empty one) with the report as its last cell."""
+    source = Path(report.submission)
+    try:
+        notebook = read(source) if source.suffix == ".ipynb" and source.is_file() else nbformat.v4.new_notebook()
+    except (ValueError, OSError):  # the corrupt notebook the report is about
+        notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_markdown_cell(markdown.render(report))
+    cell.metadata["grader"] = {"feedback": True, "score": report.score, "max_score": report.max_score}
+    notebook.cells.append(cell)
+    return notebook
+
+
+def write_atomic(text: str, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_notebook(report: Report, path: str | Path) -> None:
+    write_atomic(nbformat.writes(feedback_notebook(report)), path)
+
+
+def write_html(report: Report, path: str | Path) -> None:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(sanitize_html=True).from_notebook_node(feedback_notebook(report))
+    write_atomic(body, path)

@@ -1,0 +1,241 @@
+"""Notebook submissions: graded like modules, cell by cell, with no shell ever run.
+
+Every notebook below is graded in one session (module fixture ``reports``); the notebooks
+are built from the solutions and stubs with the course's own notebook builder, so they
+follow the course as it changes. The process sandbox is used on purpose: its workers see
+the real /tmp, so a shell command that ran would leave its marker file where the test
+looks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT, SOLUTIONS, grade_all, run_cli
+from grader.course import MODULES
+from grader.grading import resolve
+from grader.material import stub_source
+from grader.notebooks_build import build_notebook, build_notebooks
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PRACTICAL2 = FIXTURES / "practical2_student.ipynb"
+
+
+def solution(module: str) -> str:
+    return (SOLUTIONS / f"{module}.py").read_text()
+
+
+def notebook_of(*sources: tuple[str, str]) -> nbformat.NotebookNode:
+    """One notebook holding the built notebooks of several (module, source) pairs, in order."""
+    notebook = nbformat.v4.new_notebook()
+    for module, source in sources:
+        notebook.cells += build_notebook(source, module).cells
+    return notebook
+
+
+def code_cell_number(notebook: nbformat.NotebookNode, cell: nbformat.NotebookNode) -> int:
+    return [c for c in notebook.cells if c.cell_type == "code"].index(cell) + 1
+
+
+def class_cell(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    return next(c for c in notebook.cells if c.cell_type == "code" and c.source.startswith(f"class {name}"))
+
+
+def save(notebook: nbformat.NotebookNode, path: Path) -> Path:
+    nbformat.write(notebook, str(path))
+    return path
+
+
+class Case:
+    """One notebook to grade, and what the assertions need to know about it."""
+
+    def __init__(self, path: Path, **facts) -> None:
+        self.path = path
+        self.facts = facts
+
+
+def build_cases(folder: Path) -> dict[str, Case]:
+    cases = {}
+    everything = notebook_of(*[(m, solution(m)) for m in MODULES])
+    cases["solutions"] = Case(save(everything, folder / "solutions.ipynb"))
+    stubs = notebook_of(*[(m, stub_source(solution(m))) for m in MODULES])
+    cases["stubs"] = Case(save(stubs, folder / "stubs.ipynb"))
+
+    raising = notebook_of(("backprop", solution("backprop")))
+    bad = nbformat.v4.new_code_cell("print('before')\nvalues = [1, 2]\nvalues[5]")
+    raising.cells.insert(2, bad)
+    cases["raises"] = Case(save(raising, folder / "raises.ipynb"), number=code_cell_number(raising, bad))
+
+    # the course's empty practical: method bodies with only a comment do not parse
+    empty = notebook_of(("backprop", solution("backprop")))
+    cell = class_cell(empty, "my_exp")
+    cell.source = ("class my_exp(object):\n    def forward(self, x):\n        # your code here\n\n"
+                   "    def backward(self, grad):\n        # your code here\n")
+    cases["unparsable"] = Case(save(empty, folder / "unparsable.ipynb"), number=code_cell_number(empty, cell))
+
+    markers = {kind: Path(f"/tmp/grader-shell-{kind}-{uuid.uuid4().hex}") for kind in ("bang", "getoutput", "bash", "sh", "python")}
+    magics = notebook_of(("backprop", solution("backprop")))
+    magics.cells[1:1] = [nbformat.v4.new_code_cell(text) for text in (
+        f"%matplotlib inline\n%load_ext autoreload\n!touch {markers['bang']}\nlisting = !touch {markers['getoutput']}",
+        f"%%bash\ntouch {markers['bash']}",
+        f"%%sh\ntouch {markers['sh']}",
+        "%time timed = 1 + 1\n%timeit -n 1 -r 1 repeated = 3\nfor k in range(2):\n    !echo inside a loop",
+        "%%time\ncell_timed = 4",
+        "%%capture\ncaptured = 5",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])\nplt.show()",
+        f"open({str(markers['python'])!r}, 'w').close()  # the same path is writable from a cell",
+        "assert (timed, repeated, cell_timed, captured, listing) == (2, 3, 4, 5, [])",
+    )]
+    cases["magics"] = Case(save(magics, folder / "magics.ipynb"), markers=markers)
+
+    cases["practical2"] = Case(PRACTICAL2)
+    with_train = nbformat.read(str(PRACTICAL2), as_version=4)
+    train = re.search(r"^def train\(.*", solution("backprop"), re.S | re.M).group(0)
+    with_train.cells.append(nbformat.v4.new_code_cell(re.sub(r"\n *### (BEGIN|END) SOLUTION", "", train)))
+    cases["practical2_train"] = Case(save(with_train, folder / "practical2_train.ipynb"))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    cases = build_cases(tmp_path_factory.mktemp("notebooks"))
+    submissions = [resolve(case.path) for case in cases.values()]
+    reports = grade_all(submissions, sandbox="process")
+    yield {name: (case, report) for (name, case), report in zip(cases.items(), reports)}
+    for marker in cases["magics"].facts["markers"].values():
+        marker.unlink(missing_ok=True)
+
+
+def module(report, name):
+    return next(m for m in report.modules if m.name == name)
+
+
+def check(report, check_id):
+    return next(c for c in report.checks if c.id == check_id)
+
+
+@pytest.mark.timeout(300)
+def test_notebook_of_the_solutions_scores_full_marks(graded):
+    _, report = graded["solutions"]
+    assert report.score == report.max_score == 99, [c.message for c in report.checks if c.status == "failed"]
+    assert any(n.startswith("the notebook covers tensors, broadcasting, cifar, autograd, backprop") for n in report.notes)
+
+
+def test_notebook_of_the_stubs_scores_zero(graded):
+    _, report = graded["stubs"]
+    assert report.score == 0
+    assert "not implemented yet" in check(report, "backprop.train_trajectory").message
+
+
+def test_a_cell_that_raises_is_named_and_later_cells_still_run(graded):
+    case, report = graded["raises"]
+    assert module(report, "backprop").points == 20
+    note = next(n for n in report.notes if "raised" in n)
+    assert f"code cell {case.facts['number']} (`print('before')`) raised IndexError: list index out of range (line 3)" in note
+    assert "before" in report.stdout
+
+
+def test_a_cell_that_does_not_parse_scores_zero_for_what_it_defines(graded):
+    case, report = graded["unparsable"]
+    note = next(n for n in report.notes if "does not parse" in n)
+    assert f"code cell {case.facts['number']} (`class my_exp(object):`) does not parse" in note
+    assert "IndentationError" in note and "line " in note and "(my_exp) scores 0" in note
+    assert check(report, "backprop.my_exp_layer").points == 0
+    assert "does not define my_exp" in check(report, "backprop.my_exp_layer").message
+    # the cells before and after it ran
+    assert check(report, "backprop.multiplication_weight_step").status == "passed"
+
+
+def test_magics_are_emulated_and_no_shell_ever_runs(graded):
+    case, report = graded["magics"]
+    markers = case.facts["markers"]
+    assert markers["python"].exists(), "the control marker: a cell could write where a shell would have"
+    assert [kind for kind, path in markers.items() if kind != "python" and path.exists()] == []
+    assert not any("raised" in n for n in report.notes), report.notes  # %time, %%capture... ran their Python
+    assert module(report, "backprop").points == 20
+    assert any("shell commands and cell magics such as %%bash are never run" in n for n in report.notes)
+
+
+def test_practical2_student_notebook_grades_as_it_is(graded):
+    _, report = graded["practical2"]
+    backprop = module(report, "backprop")
+    assert {c.name: c.points for c in backprop.checks if c.status == "passed"} == {
+        "multiplication_weight_forward_backward": 3, "multiplication_weight_step": 2, "my_exp_layer": 3,
+        "composition_forward_loss": 3, "composition_backward_step": 4}
+    assert "practical2_student.ipynb does not define train" in check(report, "backprop.train_trajectory").message
+    assert "2500 " in report.stdout  # the top-level training loop ran
+    assert not any("raised" in n for n in report.notes), report.notes
+    assert module(report, "tensors").status == "missing"
+    assert "defines none of" in module(report, "tensors").message
+    assert any(n.startswith("the notebook covers backprop;") for n in report.notes)
+
+    _, with_train = graded["practical2_train"]
+    assert module(with_train, "backprop").points == 20
+
+
+@pytest.mark.parametrize("content", [b"", b"not json at all", b'{"cells": 3}', b"\x89PNG\r\n\x1a\n\x00\x00", b"[1, 2]"])
+def test_corrupt_notebooks_are_a_clear_error(tmp_path, content):
+    path = tmp_path / "homework.ipynb"
+    path.write_bytes(content)
+    submission = resolve(path)
+    assert "homework.ipynb is not a readable Jupyter notebook" in submission.error
+    assert "Traceback" not in submission.error
+
+
+@pytest.mark.timeout(120)
+def test_corrupt_notebook_through_the_cli_scores_zero_and_exits_0(tmp_path):
+    path = tmp_path / "homework.ipynb"
+    path.write_text('{"cells": [{"cell_type": "code", "sour')
+    result = run_cli(str(path), "-k", "backprop", "--sandbox", "process", "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "is not a readable Jupyter notebook" in result.stdout
+    assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
+
+
+@pytest.mark.timeout(120)
+def test_feedback_notebook_and_html(tmp_path):
+    original = nbformat.read(str(PRACTICAL2), as_version=4)
+    hostile = nbformat.v4.new_output("display_data", data={"text/html": "<script>alert('x')</script>"})
+    original.cells[1].outputs.append(hostile)  # HTML a student's notebook may carry
+    submitted = save(original, tmp_path / "practical2.ipynb")
+    result = run_cli(str(submitted), "-k", "backprop", "--sandbox", "process", "--feedback-notebook",
+                     str(tmp_path / "fb.ipynb"), "--feedback-html", str(tmp_path / "fb.html"))
+    assert result.returncode == 0, result.stderr
+    feedback = nbformat.read(str(tmp_path / "fb.ipynb"), as_version=4)
+    assert [c.source for c in feedback.cells[:-1]] == [c.source for c in original.cells]
+    last = feedback.cells[-1]
+    assert last.cell_type == "markdown" and "15/20" in last.source and "does not define train" in last.source
+    html = (tmp_path / "fb.html").read_text()
+    assert "multiplication_weight" in html and "does not define train" in html and "<script>alert" not in html
+
+
+def test_build_notebooks_writes_one_notebook_per_module(tmp_path):
+    written = build_notebooks(SOLUTIONS, tmp_path)
+    assert sorted(p.stem for p in written) == sorted(MODULES)
+    notebook = nbformat.read(str(tmp_path / "backprop.ipynb"), as_version=4)
+    nbformat.validate(notebook)
+    kinds = [c.cell_type for c in notebook.cells]
+    assert kinds[0] == "markdown" and notebook.cells[0].source.startswith("# backprop\n\nModule 2, practical 2")
+    train_doc = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("## `train`"))
+    assert "Fit ``y = exp(w * x + b)``" in notebook.cells[train_doc].source
+    train_code = notebook.cells[train_doc + 1].source
+    assert train_code.startswith("def train(") and '"""' not in train_code and "NotImplementedError" in train_code
+    assert notebook.cells[-1].source == "!python -m grader backprop.ipynb"
+
+
+@pytest.mark.timeout(60)
+def test_build_command(tmp_path):
+    result = run_cli("build", "notebooks", "--out", str(tmp_path / "nb"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "nb").glob("*.ipynb")) == sorted(f"{m}.ipynb" for m in MODULES)
+    result = run_cli("build", "exercises", "--out", str(tmp_path / "ex"))
+    assert result.returncode == 0, result.stderr
+    for module in MODULES:
+        assert (tmp_path / "ex" / f"{module}.py").read_text() == (ROOT / "exercises" / f"{module}.py").read_text()
