@@ -23,9 +23,8 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import IO, Iterator
 
-from grader import grading
+from grader import grading, notebook  # modules, not names: grading imports this module while it loads
 from grader.grading import Submission, student_id
-from grader.notebook import prepare, tie
 
 MAX_FILES = grading.MAX_FILES
 MAX_BYTES = grading.MAX_BYTES
@@ -161,7 +160,7 @@ def inside(archive: Path, root: Path, modules: list[str]) -> Submission:
         return Submission(student_id(archive), str(archive), str(root), list(modules))
     notebooks = sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     if len(notebooks) == 1:
-        submission = prepare(notebooks[0], modules, root, str(notebooks[0].relative_to(root)))
+        submission = notebook.prepare(notebooks[0], modules, root, str(notebooks[0].relative_to(root)))
         submission.path, submission.student = str(archive), student_id(archive)
         return submission
     found = ", ".join(str(p.relative_to(root)) for p in notebooks[:5])
@@ -178,8 +177,8 @@ def resolve_archive(path: Path, modules: list[str]) -> Submission | None:
     try:
         notes = unpack(path, scratch)
     except ArchiveError as exc:
-        return tie(scratch, Submission(student_id(path), str(path), str(scratch), list(modules), error=str(exc)))
-    submission = tie(scratch, inside(path, look_through(scratch), modules))
+        return notebook.tie(scratch, Submission(student_id(path), str(path), str(scratch), list(modules), error=str(exc)))
+    submission = notebook.tie(scratch, inside(path, look_through(scratch), modules))
     submission.notes = notes + submission.notes
     return submission
 

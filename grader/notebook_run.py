@@ -60,6 +60,9 @@ class Shell:
         """``x = !command``: not run, so no output."""
         return []
 
+    def show_usage(self) -> None:
+        """A lone ``?``."""
+
 
 def display(*objects: Any, **_: Any) -> None:
     """IPython's ``display`` as plain printing."""
