@@ -239,3 +239,19 @@ def test_build_command(tmp_path):
     assert result.returncode == 0, result.stderr
     for module in MODULES:
         assert (tmp_path / "ex" / f"{module}.py").read_text() == (ROOT / "exercises" / f"{module}.py").read_text()
+
+
+@pytest.mark.timeout(120)
+def test_each_cell_gets_the_load_deadline_and_a_hanging_cell_is_stopped(tmp_path):
+    from grader.runner import Limits
+    from grader.selection import Selection
+
+    solutions = build_notebook(solution("backprop"), "backprop")
+    slow = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(1.2)") for _ in range(3)]
+                                    + solutions.cells)
+    hanging = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("while True:\n    pass")] + solutions.cells)
+    reports = grade_all([resolve(save(slow, tmp_path / "slow.ipynb")), resolve(save(hanging, tmp_path / "hang.ipynb"))],
+                        sandbox="process", selection=Selection("backprop"), limits=Limits(import_timeout=2))
+    assert reports[0].score == 20  # 3.6 s of cells, none over 2 s
+    backprop = module(reports[1], "backprop")
+    assert backprop.points == 0 and "did not finish loading within 2 s" in backprop.message
