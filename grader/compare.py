@@ -202,7 +202,7 @@ def compare_sequences(expected, actual, ctx: Context, path: str) -> list[Mismatc
         return [Mismatch(path, "length", {"expected": len(expected), "actual": len(actual)})]
     out: list[Mismatch] = []
     for i, (e, a) in enumerate(zip(expected, actual)):
-        out += compare_values(e, a, ctx, f"{path}[{i}]")
+        out += compare_values(e, a, ctx, f"{path or 'result'}[{i}]")
     return out
 
 
@@ -215,7 +215,8 @@ def compare_mappings(expected: dict, actual, ctx: Context, path: str) -> list[Mi
         return [Mismatch(path, "keys", {"missing": missing, "extra": extra})]
     out: list[Mismatch] = []
     for key in expected:
-        out += compare_values(expected[key], actual[key], ctx, f"{path}[{key!r}]")
+        name = str(key) if isinstance(key, str) and key.isidentifier() else repr(key)
+        out += compare_values(expected[key], actual[key], ctx, f"{path}.{name}" if path else name)
     return out
 
 
@@ -275,16 +276,19 @@ def compare_values_close(e: np.ndarray, a: np.ndarray, dtypes, ctx: Context, pat
         if close.all():
             return []
         return [Mismatch(path, "values", value_facts(e, a, ~close, None, tolerance))]
-    work = np.complex128 if kind == "c" else np.float64
+    work, rounded = ARITHMETIC[common]
     ew, aw = e.astype(work), a.astype(work)
     with np.errstate(invalid="ignore", over="ignore"):
         close = ew == aw
         nan_e, nan_a = np.isnan(ew), np.isnan(aw)
         if ctx.policy.equal_nan:
             close |= nan_e & nan_a
-        finite = np.isfinite(ew) & np.isfinite(aw)
-        diff = np.abs(aw - ew)
-        close |= finite & (diff <= tolerance.atol + tolerance.rtol * np.abs(ew))
+        # as torch.isclose does it: every step rounded to the compared dtype
+        error = rounded(np.abs(rounded(aw - ew)))
+        # (torch multiplies by rtol in float32 but adds atol after rounding it to the dtype)
+        allowed = rounded(rounded(work(tolerance.atol)) + rounded(np.abs(rounded(ew * work(tolerance.rtol)))))
+        close |= np.isfinite(error) & (error <= allowed)
+        diff = np.abs(aw.astype(np.complex128 if kind == "c" else np.float64) - ew)
     close = np.asarray(close)
     if close.all():
         return []
@@ -292,6 +296,31 @@ def compare_values_close(e: np.ndarray, a: np.ndarray, dtypes, ctx: Context, pat
         return [Mismatch(path, "nan", {"expected_nan": int(nan_e.sum()), "actual_nan": int(nan_a.sum()),
                                        "first": index_of(np.argmax(np.asarray(nan_e != nan_a)), e.shape)})]
     return [Mismatch(path, "values", value_facts(ew, aw, ~close, np.asarray(diff), tolerance))]
+
+
+def round_bfloat16(x: np.ndarray) -> np.ndarray:
+    """float32 values rounded to bfloat16 (nearest, ties to even), as float32."""
+    x = np.asarray(x, dtype=np.float32)
+    bits = x.view(np.uint32).astype(np.uint64)
+    bits = ((bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000).astype(np.uint32)
+    return np.where(np.isnan(x), x, bits.view(np.float32))
+
+
+def same(x):
+    return x
+
+
+#: compared dtype -> (numpy type the arithmetic runs in, rounding after each step).
+#: Half types compute in float32 and round each result, as torch's CPU kernels do.
+ARITHMETIC = {
+    "float16": (np.float32, lambda x: np.asarray(x, dtype=np.float32).astype(np.float16).astype(np.float32)),
+    "bfloat16": (np.float32, round_bfloat16),
+    "float32": (np.float32, same),
+    "float64": (np.float64, same),
+    "complex32": (np.complex64, same),
+    "complex64": (np.complex64, same),
+    "complex128": (np.complex128, same),
+}
 
 
 def index_of(flat: int, shape: tuple) -> tuple:
@@ -336,7 +365,7 @@ def show(value: Any) -> str:
 
 def describe(m: Mismatch) -> str:
     """One sentence a student can act on."""
-    where = f"at {m.path}: " if m.path else ""
+    where = f"{m.path}: " if m.path else ""
     f = m.facts
     if m.what == "kind":
         return f"{where}expected {f['expected']}, got {f['actual']}"

@@ -72,9 +72,9 @@ def perturbed_pair(rng: np.random.Generator, dtype: torch.dtype):
 
 @pytest.mark.parametrize("dtype", ALL, ids=str)
 def test_agrees_with_assert_close_on_generated_pairs(dtype):
-    rng = np.random.default_rng(abs(hash(str(dtype))) % 2**32)
+    rng = np.random.default_rng(ALL.index(dtype))
     disagreements = []
-    for _ in range(400):
+    for _ in range(1000):
         e, a = perturbed_pair(rng, dtype)
         ours = compare(data(e), data(a)).passed
         if ours != torch_agrees(e, a):
