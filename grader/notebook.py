@@ -44,7 +44,6 @@ class Cell:
     number: int  # 1-based among the notebook's code cells
     first_line: str
     source: str  # plain Python, IPython syntax translated
-    uses_ipython: bool = False
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -135,9 +134,9 @@ def program(notebook: nbformat.NotebookNode) -> tuple[list[Cell], set[str], list
         names |= defined_names(tree)
         cells.append(cell)
     if ipython:
-        notes.append(f"code cell{'s' if len(ipython) > 1 else ''} {', '.join(ipython)} use{'' if len(ipython) > 1 else 's'} IPython magics or shell "
-                     "commands: shell commands and cell magics such as %%bash are never run while grading, "
-                     "%time/%timeit run their statement once, other magics are ignored")
+        which = f"code cells {', '.join(ipython)} use" if len(ipython) > 1 else f"code cell {ipython[0]} uses"
+        notes.append(f"{which} IPython magics or shell commands: shell commands and cell magics such as %%bash "
+                     "are never run while grading, %time/%timeit run their statement once, other magics are ignored")
     return cells, names, notes
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import inspect
 from pathlib import Path
 
 import nbformat
@@ -62,7 +61,7 @@ def build_notebook(source: str, module: str) -> nbformat.NotebookNode:
         flush()
         doc = docstring_lines(node)
         if doc:
-            cells.append(nbformat.v4.new_markdown_cell(f"## `{node.name}`\n\n{inspect.cleandoc(ast.get_docstring(node, clean=False))}"))
+            cells.append(nbformat.v4.new_markdown_cell(f"## `{node.name}`\n\n{ast.get_docstring(node)}"))
             text = text[: doc[0] - first] + text[doc[1] - first + 1:]
         cells.append(nbformat.v4.new_code_cell("\n".join(text)))
     flush()
