@@ -31,6 +31,7 @@ EXIT_CODES = """exit codes:
 COMMANDS = {
     "selfcheck": "grader.selfcheck:main",
     "build": "grader.notebooks_build:main",
+    "release": "grader.release:main",
 }
 
 

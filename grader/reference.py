@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grader import wire
 from grader.course import MODULES, SEEDS
-from grader.runner import PACKAGE_ROOT, CheckOutcome, Job, Limits, Runner, Zygote
+from grader.runner import PACKAGE_ROOT, CheckOutcome, GraderError, Job, Limits, Runner, Zygote
 from grader.sandbox import ProcessSandbox
 
 CACHE_FORMAT = b"grader-reference/1\n"
@@ -79,20 +79,42 @@ def compute(solutions: Path, variant: str, device: str, limits: Limits) -> Job:
     return job
 
 
-def load(variant: str = "public", device: str = "cpu", limits: Limits = Limits(), refresh: bool = False) -> Reference:
-    """The reference for this variant and device, from the cache when it is current."""
-    solutions = solutions_dir()
-    key = cache_key(solutions, variant, device)
-    path = cache_dir() / f"reference-{key}.bin"
-    if path.exists() and not refresh:
+def shipped_path(variant: str, device: str) -> Path:
+    """Where a student release keeps the reference it ships instead of solutions/."""
+    return PACKAGE_ROOT / "grader" / "course" / "reference" / f"{variant}-{device}.bin"
+
+
+def read(path: Path) -> Reference | None:
+    """A reference file (cache or shipped), decoded safely; None when unusable."""
+    try:
         raw = path.read_bytes()
-        if raw.startswith(CACHE_FORMAT):
-            try:
-                job = replay(raw[len(CACHE_FORMAT):])
-                if job.catalogue_data:
-                    return Reference(job.catalogue_data, job.results, job.module_status, cached=True)
-            except wire.WireError:
-                pass
+    except OSError:
+        return None
+    if not raw.startswith(CACHE_FORMAT):
+        return None
+    try:
+        job = replay(raw[len(CACHE_FORMAT):])
+    except wire.WireError:
+        return None
+    if not job.catalogue_data:
+        return None
+    return Reference(job.catalogue_data, job.results, job.module_status, cached=True)
+
+
+def load(variant: str = "public", device: str = "cpu", limits: Limits = Limits(), refresh: bool = False) -> Reference:
+    """The reference for this variant and device: from the cache when it is current, from
+    the file a student release ships when there is no solutions/ folder, else computed."""
+    solutions = solutions_dir()
+    if not solutions.is_dir():
+        shipped = read(shipped_path(variant, device))
+        if shipped is None:
+            raise GraderError(f"there is no {solutions} folder and no shipped reference for the {variant} "
+                              f"checks on {device}; grade in the course repository (or a release built for this)")
+        return shipped
+    path = cache_dir() / f"reference-{cache_key(solutions, variant, device)}.bin"
+    cached = None if refresh else read(path)
+    if cached is not None:
+        return cached
     job = compute(solutions, variant, device, limits)
     reference = Reference(job.catalogue_data or [], job.results, job.module_status)
     if healthy(reference):
