@@ -1,13 +1,32 @@
-"""How a zygote is started: as a plain process, or inside a sandbox.
+"""How a zygote is started: as a plain process, or inside a bubblewrap sandbox.
 
-A sandbox turns the zygote's command line into one that runs it confined. ``process`` is
-the portable fallback: separate processes, resource limits and a private result pipe, but
-no filesystem or network isolation.
+A sandbox turns the zygote's command line (and environment) into one that runs it
+confined. ``process`` is the portable fallback: separate processes, resource limits and a
+private result pipe, but no filesystem or network isolation. ``bwrap`` runs the zygote in
+bubblewrap namespaces: no network, a read-only system, a private ``/tmp``, only the
+``grader`` package of the repository visible (not ``solutions/``, the reference cache or
+any report), and its own PID namespace, so student code cannot see or signal the grader.
+Trusted zygotes (the reference run, which must read ``solutions/``) are never confined.
 """
 
 from __future__ import annotations
 
+import functools
+import glob
+import os
+import shutil
+import site
+import subprocess
+import sys
 from pathlib import Path
+
+#: Environment variables a sandboxed zygote keeps; everything else (tokens, CI secrets) is dropped.
+KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
+            "MPLBACKEND", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "GRADER_DEBUG")
+
+
+class SandboxUnavailable(ValueError):
+    """``--sandbox bwrap`` was asked for but bubblewrap cannot run here (the message says why)."""
 
 
 class ProcessSandbox:
@@ -16,12 +35,100 @@ class ProcessSandbox:
     name = "process"
     description = "separate worker processes with resource limits (no filesystem or network isolation)"
 
-    def command(self, argv: list[str], scratch: Path, trusted: bool = False) -> list[str]:
+    def command(self, argv: list[str], scratch: Path, trusted: bool = False, env: dict | None = None) -> list[str]:
         return argv
 
 
+class BwrapSandbox:
+    """The zygote inside bubblewrap: see the module docstring for what it can and cannot see."""
+
+    name = "bwrap"
+    description = ("bubblewrap: no network, read-only system, private /tmp and PID namespace, "
+                   "solutions and reports not visible")
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+
+    def command(self, argv: list[str], scratch: Path, trusted: bool = False, env: dict | None = None) -> list[str]:
+        if trusted:
+            return argv
+        from grader.runner import PACKAGE_ROOT
+
+        scratch = str(Path(scratch).resolve())
+        grader_dir = str(PACKAGE_ROOT / "grader")
+        options = [self.executable, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                   "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        options += system_binds() + python_binds()
+        options += ["--ro-bind", grader_dir, grader_dir, "--bind", scratch, scratch, "--chdir", scratch,
+                    "--remount-ro", "/"]
+        options += ["--clearenv"]
+        for key, value in sorted((env or os.environ).items()):
+            if key in KEPT_ENV or key.startswith(("LC_", "NVIDIA_")):
+                options += ["--setenv", key, value]
+        options += ["--setenv", "HOME", scratch, "--setenv", "TMPDIR", "/tmp",
+                    "--setenv", "MPLCONFIGDIR", os.path.join(scratch, ".matplotlib")]
+        return options + ["--"] + argv
+
+
+def system_binds() -> list[str]:
+    """The system, read-only: /usr, /etc and the top-level links or folders into /usr; GPUs if any."""
+    binds: list[str] = []
+    for top in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"):
+        if os.path.islink(top):
+            binds += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            binds += ["--ro-bind", top, top]
+    for device in sorted(glob.glob("/dev/nvidia*")):
+        binds += ["--dev-bind", device, device]
+    if glob.glob("/dev/nvidia*"):  # the CUDA driver reads its topology from /sys
+        binds += ["--ro-bind", "/sys", "/sys"]
+    return binds
+
+
+def python_binds() -> list[str]:
+    """Python's prefixes and site folders, read-only, at their own paths (a venv may live in the repo)."""
+    from grader.runner import PACKAGE_ROOT
+
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, os.path.dirname(sys.executable)}
+    paths.update(site.getsitepackages())
+    paths.add(site.getusersitepackages())
+    binds: list[str] = []
+    seen: set[str] = set()
+    for path in sorted(paths):
+        for target in dict.fromkeys((path, os.path.realpath(path))):
+            inside_bound = any(target == s or target.startswith(s + os.sep) for s in seen)
+            if not os.path.isdir(target) or inside_bound or Path(target).resolve() == PACKAGE_ROOT:
+                continue
+            seen.add(target)
+            binds += ["--ro-bind", os.path.realpath(target), target]
+    return binds
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_problem() -> str:
+    """Why bubblewrap cannot confine a zygote here ("" when it can); probed once per process."""
+    executable = shutil.which("bwrap")
+    if executable is None:
+        return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    probe = BwrapSandbox(executable).command([sys.executable, "-c", "pass"], Path("/tmp"))
+    try:
+        result = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap could not be started ({exc})"
+    if result.returncode != 0:
+        return f"bwrap does not work here: {result.stderr.strip()[-300:] or f'exit status {result.returncode}'}"
+    return ""
+
+
 def choose(mode: str = "auto"):
-    """The sandbox for ``--sandbox MODE``."""
-    if mode in ("auto", "process"):
+    """The sandbox for ``--sandbox MODE``: ``auto`` is bwrap when it works, else process."""
+    if mode == "process":
         return ProcessSandbox()
-    raise ValueError(f"unknown sandbox {mode!r}")
+    if mode not in ("auto", "bwrap"):
+        raise ValueError(f"unknown sandbox {mode!r}")
+    problem = bwrap_problem()
+    if not problem:
+        return BwrapSandbox(shutil.which("bwrap"))
+    if mode == "bwrap":
+        raise SandboxUnavailable(f"--sandbox bwrap: {problem}")
+    return ProcessSandbox()

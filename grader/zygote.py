@@ -37,16 +37,30 @@ def prctl(option: int, value: int) -> None:
     _libc.prctl(option, value, 0, 0, 0)
 
 
-def children() -> list[int]:
-    """Direct children of this process (all threads)."""
-    pids: list[int] = []
-    for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
+def descendants() -> dict[int, str]:
+    """Every process below this one (pid -> state letter), found by walking /proc's parent links.
+
+    A walk rather than a process group or session: student code can leave both with
+    ``setsid``, but not the tree, because orphans re-parent to this subreaper.
+    """
+    children_of: dict[int, list[tuple[int, str]]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
         try:
-            with open(path) as fh:
-                pids += [int(p) for p in fh.read().split()]
-        except OSError:
-            pass
-    return pids
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # exited while we looked
+        children_of.setdefault(int(fields[1]), []).append((int(entry), fields[0]))
+    below: dict[int, str] = {}
+    frontier = [os.getpid()]
+    while frontier:
+        for pid, state in children_of.get(frontier.pop(), ()):
+            if pid not in below:
+                below[pid] = state
+                frontier.append(pid)
+    return below
 
 
 def reap() -> None:
@@ -59,22 +73,29 @@ def reap() -> None:
             return
 
 
-def sweep(deadline: float = 3.0) -> int:
-    """Kill every remaining descendant; orphans re-parent here as their parents die."""
-    killed, end = 0, time.monotonic() + deadline
+def sweep(deadline: float = 5.0) -> int:
+    """Kill every remaining descendant, all at once per round, until none is left.
+
+    Killing the whole tree in one round (not only direct children) is what beats a fork
+    flood: a process that has been sent SIGKILL forks no more, and whatever it forked
+    just before is found by the next round. Returns how many processes were killed.
+    """
+    killed: set[int] = set()
+    end = time.monotonic() + deadline
     while time.monotonic() < end:
         reap()
-        pids = children()
-        if not pids:
-            return killed
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-        time.sleep(0.005)
-    return killed
+        found = descendants()
+        if not found:
+            break
+        for pid, state in found.items():
+            if state != "Z":
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.add(pid)
+                except ProcessLookupError:
+                    pass
+        time.sleep(0.002)
+    return len(killed)
 
 
 def apply_limits(limits: dict) -> None:
@@ -121,6 +142,8 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
         os.close(out_fd)
         os.close(err_fd)
         os.set_inheritable(result_fd, False)
+        for stream in (sys.stdout, sys.stderr):  # a crash or os._exit must not lose buffered prints
+            stream.reconfigure(line_buffering=True)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         apply_limits(spec.get("limits", {}))
@@ -133,6 +156,11 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
     except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
         status = 70
     finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - a closed or replaced stream
+                pass
         os._exit(status)
 
 
