@@ -49,7 +49,7 @@ class Submission:
 
 def student_id(path: Path) -> str:
     name = path.name
-    for suffix in (".tar.gz", ".tgz", ".zip", ".ipynb", ".py"):
+    for suffix in (".tar.gz", ".tgz", ".tar", ".zip", ".ipynb", ".py"):
         if name.endswith(suffix):
             name = name[: -len(suffix)]
             break
