@@ -357,7 +357,7 @@ class Runner:
         zygote.start()
         self.selector.register(zygote.sock, selectors.EVENT_READ, ("zygote", zygote))
         if attempt is not None:
-            attempt.kill_reason = attempt.kill_reason or "the worker pool was killed (by this submission?)"
+            attempt.kill_reason = attempt.kill_reason or "killed the grader's worker pool (its parent process)"
             attempt.exit_status = -1
             self.finish_attempt(attempt, on_done, relaunch=False)
 

@@ -1,0 +1,3 @@
+def add_inplace_(x, y):
+    while True:
+        pass
