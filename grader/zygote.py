@@ -100,11 +100,11 @@ def sweep(deadline: float = 5.0) -> int:
 
 def apply_limits(limits: dict) -> None:
     """Resource limits for one worker (memory, CPU, file size, open files, no core dumps)."""
-    def set_limit(kind: int, value: int) -> None:
+    def set_limit(kind: int, value: int, grace: int = 0) -> None:
         try:
-            soft, hard = resource.getrlimit(kind)
-            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-            resource.setrlimit(kind, (value, value))
+            _, hard = resource.getrlimit(kind)
+            ceiling = value + grace if hard == resource.RLIM_INFINITY else min(value + grace, hard)
+            resource.setrlimit(kind, (min(value, ceiling), ceiling))
         except (ValueError, OSError):
             pass
 
@@ -112,7 +112,8 @@ def apply_limits(limits: dict) -> None:
     if limits.get("memory"):
         set_limit(resource.RLIMIT_AS, vm_size() + int(limits["memory"]))
     if limits.get("cpu"):
-        set_limit(resource.RLIMIT_CPU, int(limits["cpu"]))
+        # SIGXCPU at the limit (reported as "used up its CPU time"), SIGKILL a second later if ignored
+        set_limit(resource.RLIMIT_CPU, int(limits["cpu"]), grace=1)
     if limits.get("fsize"):
         set_limit(resource.RLIMIT_FSIZE, int(limits["fsize"]))
     if limits.get("nofile"):
