@@ -25,6 +25,9 @@ KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "P
             "MPLBACKEND", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "GRADER_DEBUG")
 
 
+TMP_BYTES = 512 << 20  # the sandbox's private /tmp lives in RAM
+
+
 class SandboxUnavailable(ValueError):
     """``--sandbox bwrap`` was asked for but bubblewrap cannot run here (the message says why)."""
 
@@ -57,7 +60,10 @@ class BwrapSandbox:
         scratch = str(Path(scratch).resolve())
         grader_dir = str(PACKAGE_ROOT / "grader")
         options = [self.executable, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                   "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+                   "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
+        if "--size" in bwrap_help(self.executable):  # bubblewrap >= 0.7: cap the RAM /tmp may take
+            options += ["--size", str(TMP_BYTES)]
+        options += ["--tmpfs", "/tmp"]
         options += system_binds() + python_binds()
         options += ["--ro-bind", grader_dir, grader_dir, "--bind", scratch, scratch, "--chdir", scratch,
                     "--remount-ro", "/"]
@@ -65,7 +71,7 @@ class BwrapSandbox:
         for key, value in sorted((env or os.environ).items()):
             if key in KEPT_ENV or key.startswith(("LC_", "NVIDIA_")):
                 options += ["--setenv", key, value]
-        options += ["--setenv", "HOME", scratch, "--setenv", "TMPDIR", "/tmp",
+        options += ["--setenv", "HOME", scratch, "--setenv", "TMPDIR", "/tmp", "--setenv", "GRADER_PRIVATE_TMP", "1",
                     "--setenv", "MPLCONFIGDIR", os.path.join(scratch, ".matplotlib")]
         return options + ["--"] + argv
 
@@ -102,6 +108,15 @@ def python_binds() -> list[str]:
             seen.add(target)
             binds += ["--ro-bind", os.path.realpath(target), target]
     return binds
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_help(executable: str) -> str:
+    """``bwrap --help``: which options this version has."""
+    try:
+        return subprocess.run([executable, "--help"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
 
 
 @functools.lru_cache(maxsize=None)

@@ -21,6 +21,7 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -168,6 +169,10 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
 def serve(sock: socket.socket) -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
+    # What a job may leave behind is removed before the next one starts: its files in the
+    # scratch folder (our cwd) and, when the sandbox gave us a private one, in /tmp.
+    folders = [os.getcwd()] + (["/tmp"] if os.environ.get("GRADER_PRIVATE_TMP") else [])
+    baseline = {folder: set(os.listdir(folder)) for folder in folders}
     send(sock, {"op": "ready", "pid": os.getpid()})
     while True:
         msg, fds = receive(sock)
@@ -184,7 +189,22 @@ def serve(sock: socket.socket) -> None:
         send(sock, {"op": "started", "job": msg["job"], "pid": pid})
         status = supervise(sock, pid)
         killed = sweep()
+        for folder, keep in baseline.items():
+            wipe(folder, keep)
         send(sock, {"op": "exited", "job": msg["job"], "status": status, "leftovers": killed})
+
+
+def wipe(folder: str, keep: set[str]) -> None:
+    """Delete what appeared in ``folder`` since the zygote became ready."""
+    for name in set(os.listdir(folder)) - keep:
+        path = os.path.join(folder, name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
 
 
 def supervise(sock: socket.socket, pid: int) -> int:

@@ -82,6 +82,8 @@ EXPECT = {
         "socket_out": Expect(FULL, stdout=r"network: connected"),
         "write_outside": Expect(FULL, stdout=r"wrote /tmp/"),
         "find_solutions": Expect(FULL, stdout=r"solutions: /"),
+        "litter": Expect(FULL),
+        "snoop": Expect(FULL, stdout=r"litter: \['/tmp/hostile\w+-litter'\]"),  # only the host's /tmp
     },
     "bwrap": {
         **COMMON,
@@ -89,6 +91,8 @@ EXPECT = {
         "socket_out": call_fails(r".", stdout=r"network: \[Errno \d+\]"),
         "write_outside": Expect(FULL, stdout=re.escape(f"could not write {PACKAGE_ROOT / 'grader'}/")),
         "find_solutions": call_fails(r".", stdout=r"solutions: not found"),
+        "litter": Expect(FULL),
+        "snoop": Expect(FULL, stdout=r"litter: \[\]"),
     },
 }
 
@@ -113,7 +117,7 @@ def marked_processes(marker: str) -> list[str]:
 
 
 def stray_files(marker: str) -> list[Path]:
-    return [p for folder in (PACKAGE_ROOT, PACKAGE_ROOT / "grader", Path("/tmp")) if (p := folder / f"{marker}.txt").exists()]
+    return sorted(p for folder in (PACKAGE_ROOT, PACKAGE_ROOT / "grader", Path("/tmp")) for p in folder.glob(f"{marker}*"))
 
 
 @dataclass
@@ -241,7 +245,9 @@ def test_no_process_or_file_left_behind(batches, mode, fast):
     if mode == "bwrap":
         assert batch.stray == [] and batch.connections == []
     elif fast:  # process mode documents it: the write and the connection got through
-        assert sorted(p.parent for p in batch.stray) == sorted([PACKAGE_ROOT, PACKAGE_ROOT / "grader", Path("/tmp")])
+        m = batch.marker
+        assert {str(p) for p in batch.stray} == {f"{PACKAGE_ROOT}/{m}.txt", f"{PACKAGE_ROOT}/grader/{m}.txt",
+                                                 f"/tmp/{m}.txt", f"/tmp/{m}-litter"}
         assert batch.connections == [batch.marker.encode()]
 
 
