@@ -18,11 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from grader import wire
+from grader.zygote import kill_tagged
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,6 +151,7 @@ class Zygote:
         self.attempt: Attempt | None = None
         self.log = None
         self.failed_starts = 0
+        self.tag = f"GRADER_ZYGOTE={uuid.uuid4().hex}"  # in the environment of everything it starts
 
     def start(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -157,6 +160,7 @@ class Zygote:
         env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         env.setdefault("MPLBACKEND", "Agg")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.update([self.tag.split("=", 1)])
         command = self.sandbox.command(argv, self.scratch, trusted=self.trusted, env=env)
         debug = os.environ.get("GRADER_DEBUG")
         self.log = None if debug else tempfile.TemporaryFile()  # why a start failed, if it does
@@ -201,6 +205,7 @@ class Zygote:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
             self.proc = None
+            kill_tagged(self.tag)  # what a submission that killed the zygote left running
         if self.log is not None:
             self.log.close()
             self.log = None

@@ -69,6 +69,7 @@ COMMON = {
     # The checks before add_inplace_ (12 points) were graded; the pool died with the rest.
     "kill_parent": Expect(12, {CALL: r"killed the grader.s worker pool", "tensors.transpose_inplace_mutates": ".",
                                "tensors.make_trainable_leaf": ".", "tensors.to_device_and_dtype": "."}, fast=False),
+    "daemon_then_kill_parent": load_fails(r"killed the grader.s worker pool", fast=False),
     "output_flood": load_fails(r"printed more than 16 MB of output"),
     "recursion": call_fails(r"RecursionError"),
     "deep_recursion_crash": call_fails(r"crashed \(segmentation fault\)"),
