@@ -25,6 +25,10 @@ KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "P
             "MPLBACKEND", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "GRADER_DEBUG")
 
 
+#: Files of the bound system a student must not read (printing them would put them in a report).
+SECRETS = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers", "/etc/sudoers.d",
+           "/etc/ssh", "/etc/ssl/private")
+
 TMP_BYTES = 512 << 20  # the sandbox's private /tmp lives in RAM
 
 
@@ -84,6 +88,11 @@ def system_binds() -> list[str]:
             binds += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             binds += ["--ro-bind", top, top]
+    for secret in SECRETS:  # readable by uid 0, and we may well run as root
+        if os.path.isdir(secret) and not os.path.islink(secret):
+            binds += ["--tmpfs", secret]
+        elif os.path.isfile(secret):
+            binds += ["--ro-bind", "/dev/null", secret]
     for device in sorted(glob.glob("/dev/nvidia*")):
         binds += ["--dev-bind", device, device]
     if glob.glob("/dev/nvidia*"):  # the CUDA driver reads its topology from /sys

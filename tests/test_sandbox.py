@@ -30,6 +30,11 @@ PROBE = textwrap.dedent("""
                 return True
         except OSError:
             return False
+    def readable(path):
+        try:
+            return bool(open(path).read())
+        except OSError:
+            return False
     try:
         socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2).close()
         network = "connected"
@@ -38,7 +43,7 @@ PROBE = textwrap.dedent("""
     print(json.dumps({
         "repo": sorted(os.listdir(sys.argv[2])), "tmp": [name for _, dirs, files in os.walk("/tmp") for name in dirs + files], "pid": os.getpid(),
         "judge_visible": os.path.exists(f"/proc/{sys.argv[3]}"), "home": os.environ.get("HOME"),
-        "secret": os.environ.get("GRADER_TEST_SECRET"), "network": network, "cwd": os.getcwd(),
+        "secret": os.environ.get("GRADER_TEST_SECRET"), "shadow": readable("/etc/shadow"), "network": network, "cwd": os.getcwd(),
         "writable": {p: writable(p) for p in (os.getcwd(), sys.argv[2], os.path.join(sys.argv[2], "grader"), "/tmp", "/usr")},
     }))
 """)
@@ -64,7 +69,7 @@ def test_bwrap_zygote_sees_only_grader_and_scratch(tmp_path, monkeypatch):
     assert seen["repo"] == ["grader"]  # no solutions/, .grader-cache/, reports
     assert host_file.name not in seen["tmp"] and not seen["judge_visible"] and seen["pid"] < 10
     assert seen["home"] == seen["cwd"] == str(scratch.resolve())
-    assert seen["secret"] is None and seen["network"] != "connected"
+    assert seen["secret"] is None and not seen["shadow"] and seen["network"] != "connected"
     assert seen["writable"] == {str(scratch.resolve()): True, str(PACKAGE_ROOT): False,
                                 str(PACKAGE_ROOT / "grader"): False, "/tmp": True, "/usr": False}
     assert not (PACKAGE_ROOT / "probe.txt").exists()
