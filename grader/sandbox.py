@@ -7,6 +7,10 @@ bubblewrap namespaces: no network, a read-only system, a private ``/tmp``, only 
 ``grader`` package of the repository visible (not ``solutions/``, the reference cache or
 any report), and its own PID namespace, so student code cannot see or signal the grader.
 Trusted zygotes (the reference run, which must read ``solutions/``) are never confined.
+
+Neither mode puts a quota on the scratch folder's disk, or hides the CPU and memory
+figures of the machine; both rely on the zygote's rlimits and its sweep of leftover
+processes (grader/zygote.py), which work the same inside and outside bubblewrap.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import site
 import subprocess
 import sys
 from pathlib import Path
+
+from grader.runner import PACKAGE_ROOT
 
 #: Environment variables a sandboxed zygote keeps; everything else (tokens, CI secrets) is dropped.
 KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
@@ -59,8 +65,6 @@ class BwrapSandbox:
     def command(self, argv: list[str], scratch: Path, trusted: bool = False, env: dict | None = None) -> list[str]:
         if trusted:
             return argv
-        from grader.runner import PACKAGE_ROOT
-
         scratch = str(Path(scratch).resolve())
         grader_dir = str(PACKAGE_ROOT / "grader")
         options = [self.executable, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
@@ -102,8 +106,6 @@ def system_binds() -> list[str]:
 
 def python_binds() -> list[str]:
     """Python's prefixes and site folders, read-only, at their own paths (a venv may live in the repo)."""
-    from grader.runner import PACKAGE_ROOT
-
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, os.path.dirname(sys.executable)}
     paths.update(site.getsitepackages())
     paths.add(site.getusersitepackages())
