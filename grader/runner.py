@@ -224,6 +224,7 @@ class Attempt:
         self.fds: dict[int, str] = {}
         self.current: tuple[str, int] | None = None
         self.case_started = 0.0
+        self.cell: int | None = None  # the notebook cell the worker is running, if any
         self.deadline = float("inf")
         self.kill_reason: str | None = None
         self.exit_status: int | None = None
@@ -406,7 +407,9 @@ class Runner:
         elif event == "done":
             attempt.done = True
             attempt.deadline = float("inf")
-        else:  # hello, module, result: the next import or check should begin soon
+        else:  # hello, module, cell, result: the next import, cell or check should begin soon
+            if event == "cell":
+                attempt.cell = meta.get("cell") if type(meta.get("cell")) is int else None
             if event == "result" and attempt.current:
                 outcome = attempt.job.results.get(attempt.current[0], {}).get(attempt.current[1])
                 if outcome is not None:
@@ -484,7 +487,9 @@ class Runner:
             return
         module = pending[0]["module"]
         if module not in job.module_status:
-            job.module_status[module] = {"status": "error", "kind": "killed", "message": f"while loading {module}: {reason}"}
+            where = f"in code cell {attempt.cell} " if attempt.cell is not None else ""
+            job.module_status[module] = {"status": "error", "kind": "killed",
+                                         "message": f"while loading {module}: {where}{reason}"}
         else:
             job.results.setdefault(pending[0]["id"], {})[0] = CheckOutcome("killed", reason)
 
