@@ -68,6 +68,12 @@ def options_from(args: argparse.Namespace, jobs: int = 1):
         selection = Selection(args.select)
     except SelectionError as exc:
         raise UsageError(str(exc)) from None
+    from grader.sandbox import SandboxUnavailable, choose
+
+    try:
+        choose(args.sandbox)  # probed once and cached: the Grader gets the same answer
+    except SandboxUnavailable as exc:
+        raise UsageError(str(exc)) from None
     device, note = resolve_device(args.device)
     limits = Limits(check_timeout=args.timeout, submission_timeout=args.total_timeout, memory=args.memory << 20)
     options = Options(variant="hidden" if args.hidden else "public", device=device, sandbox=args.sandbox,

@@ -122,3 +122,9 @@ def test_cuda_requested_without_a_gpu_grades_on_the_cpu_and_says_so(tmp_path):
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["device"] == "cpu" and any("CUDA is not available" in n for n in report["notes"])
     assert report["skipped_points"] == 1 and report["percent"] == 100.0
+
+
+def test_bwrap_asked_for_but_missing_is_a_usage_error_with_the_reason():
+    result = run_cli("--sandbox", "bwrap", env={"PATH": "/nonexistent"})
+    assert result.returncode == 2 and "bwrap is not installed" in result.stderr
+    assert "Traceback" not in result.stderr
