@@ -128,3 +128,18 @@ def test_bwrap_asked_for_but_missing_is_a_usage_error_with_the_reason():
     result = run_cli("--sandbox", "bwrap", env={"PATH": "/nonexistent"})
     assert result.returncode == 2 and "bwrap is not installed" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.timeout(300)
+def test_the_judge_process_never_imports_torch_or_student_code():
+    """What a submission patches in torch cannot reach the verdict: the judge has no torch."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "grader", str(SOLUTIONS), "-q"],
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 0 and result.stdout.strip() == "99/99", result.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "numpy" in imported
+    assert not {"torch", "torchvision", "tensors", "broadcasting", "grader.course.tensors"} & imported
