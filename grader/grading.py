@@ -237,8 +237,12 @@ class Grader:
         # Started first, so that their `import torch` overlaps with the reference's.
         zygotes = [Zygote(self.sandbox, options.preload) for _ in range(max(1, options.jobs))]
         self.runner = Runner(zygotes, options.limits)
-        self.reference = reference_mod.load(options.variant, options.device, options.limits,
-                                            refresh=options.refresh_reference)
+        try:
+            self.reference = reference_mod.load(options.variant, options.device, options.limits,
+                                                refresh=options.refresh_reference)
+        except BaseException:
+            self.runner.close()
+            raise
 
     def close(self) -> None:
         self.runner.close()
