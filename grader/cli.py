@@ -32,6 +32,7 @@ COMMANDS = {
     "selfcheck": "grader.selfcheck:main",
     "build": "grader.notebooks_build:main",
     "release": "grader.release:main",
+    "batch": "grader.batch:main",
 }
 
 

@@ -1,0 +1,226 @@
+"""``python -m grader batch SUBMISSIONS -o OUT``: grade a whole class, resumably.
+
+Every entry of the SUBMISSIONS folder is one student: a folder mirroring exercises/, a
+module file, a notebook or an archive. One :class:`~grader.grading.Grader` session grades
+them all: ``-j N`` zygotes import torch once each and fork one worker per submission, so a
+class costs a fork per student, not a Python start and a torch import.
+
+Each report goes into the gradebook (``OUT/gradebook.sqlite``) as soon as it is final; a
+run that is killed resumes where it stopped, and a student whose files and checks have not
+changed since is not graded again (``--regrade`` forces it). The exports (grades.csv,
+feedback, summary.json, plots) are then rebuilt from the gradebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import cli
+from grader.course import MODULES
+from grader.grading import Submission, SubmissionError, collect_files, resolve, student_id
+
+#: Never students: what editors, file managers and archivers leave next to submissions.
+IGNORED = {"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"}
+
+
+@dataclass
+class Student:
+    """One entry of the SUBMISSIONS folder, before it is graded."""
+
+    id: str
+    path: Path
+    content_hash: str = ""
+    problem: str = ""  # why it cannot be graded at all (still gets a row and a report)
+
+
+def content_hash(path: Path) -> str:
+    """sha256 over what is graded: a folder's files (relative path and bytes, as the
+    worker gets them), or the single file handed in."""
+    digest = hashlib.sha256()
+    if path.is_dir():
+        files = collect_files(Submission("", str(path), str(path), []))
+        if not files:
+            raise SubmissionError("the submission folder is empty")
+        for relative in sorted(files):
+            digest.update(relative.encode() + b"\0" + Path(files[relative]).read_bytes() + b"\0")
+    else:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def roster(folder: Path) -> tuple[list[Student], list[str]]:
+    """The students of ``folder``, and notes on what was odd about it (for the summary).
+
+    Two entries with the same id (alice/ and alice.zip) are both graded, each under its full
+    file name, so neither overwrites the other and a TA sees both.
+    """
+    notes, by_id = [], defaultdict(list)
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name in IGNORED:
+            notes.append(f"ignored {path.name} (hidden or system file)")
+            continue
+        by_id[student_id(path)].append(path)
+    students = []
+    for sid, paths in sorted(by_id.items()):
+        if len(paths) > 1:
+            renamed = [re.sub(r"[^\w.@-]+", "_", p.name) for p in paths]
+            notes.append(f"duplicate student id {sid!r}: {', '.join(p.name for p in paths)} are graded separately "
+                         f"as {', '.join(renamed)}")
+            students += [Student(name, p) for name, p in zip(renamed, paths)]
+        else:
+            students.append(Student(sid, paths[0]))
+    for student in students:
+        try:
+            student.content_hash = content_hash(student.path)
+        except (SubmissionError, OSError) as exc:
+            student.problem = str(exc)
+            student.content_hash = "unreadable:" + hashlib.sha256(student.problem.encode()).hexdigest()
+    return students, notes
+
+
+def submission_for(student: Student) -> Submission:
+    """Resolved as late as possible (archives unpack here), or an error the report carries."""
+    try:
+        if student.problem:
+            raise SubmissionError(student.problem)
+        submission = resolve(student.path)
+    except (SubmissionError, OSError) as exc:
+        submission = Submission(student.id, str(student.path), str(student.path), list(MODULES), error=str(exc))
+    submission.student = student.id
+    return submission
+
+
+def checks_version(options, select: str) -> str:
+    """What a stored grade depends on besides the submission: grader, course, solutions,
+    variant, device, torch (the reference's cache key) and which checks were selected."""
+    from grader.reference import cache_key, solutions_dir
+
+    return f"{cache_key(solutions_dir(), options.variant, options.device)}|{select.strip()}"
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m grader batch",
+        description="Grade every submission in a folder (one entry per student: a folder, a .py module, a notebook "
+                    "or an archive) into a resumable gradebook, then write grades.csv, feedback, summary.json and "
+                    "plots to OUT.",
+        epilog=cli.EXIT_CODES.replace("graded (whatever the score, unless --fail-under says otherwise)",
+                                      "the batch completed (whatever the students scored)"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("submissions", help="folder whose every entry is one student's submission")
+    parser.add_argument("-o", "--out", required=True, help="output folder (gradebook, grades.csv, feedback/...)")
+    parser.add_argument("-j", "--jobs", type=int, default=len(os.sched_getaffinity(0)), metavar="N",
+                        help="submissions graded in parallel (default: the cores, %(default)s here)")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade every submission again, even those unchanged since the last run")
+    cli.add_grading_options(parser)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    from grader.gradebook import Gradebook
+
+    parser_ = parser()
+    args = parser_.parse_args(argv)
+    folder, out = Path(args.submissions), Path(args.out)
+    if not folder.is_dir():
+        parser_.error(f"{folder} is not a folder of submissions")
+    if args.jobs < 1:
+        parser_.error("-j must be at least 1")
+    try:
+        options, note = cli.options_from(args, jobs=args.jobs)
+    except cli.UsageError as exc:
+        parser_.error(str(exc))
+    students, notes = roster(folder)
+    if note:
+        notes.append(note)
+    version = checks_version(options, args.select)
+    started = time.monotonic()
+    with Gradebook(out / "gradebook.sqlite") as book:
+        todo = [s for s in students if args.regrade or not book.is_current(s.id, s.content_hash, version)]
+        print(f"{len(students)} submissions in {folder}: {len(todo)} to grade, "
+              f"{len(students) - len(todo)} unchanged since the last run", file=sys.stderr)
+        try:
+            grader_errors = grade(todo, options, version, book)
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: every result so far is in {book.path}; run the same command again to "
+                  "grade the rest", file=sys.stderr)
+            return cli.EXIT_INTERRUPTED
+        entries = book.entries([s.id for s in students])
+    from grader import exports
+
+    summary = exports.write_all(entries, out, notes)
+    print_summary(summary, out, len(todo), time.monotonic() - started)
+    if grader_errors:
+        print(f"grader error: the reference solutions failed some checks for {grader_errors} submission(s); "
+              "they will be graded again on the next run", file=sys.stderr)
+        return cli.EXIT_INTERNAL
+    return cli.EXIT_OK
+
+
+def grade(todo: list[Student], options, version: str, book) -> int:
+    """Grade ``todo`` in one session, committing each report as it comes; returns how many
+    reports hold a grader error."""
+    if not todo:
+        return 0
+    from grader.gradebook import GRADER_ERROR, row_status
+    from grader.grading import Grader, preload_for
+    from grader.progress import Progress
+
+    by_id = {s.id: s for s in todo}
+    options.preload = preload_for([Submission(s.id, str(s.path), str(s.path), list(MODULES)) for s in todo],
+                                  options.selection)
+    progress = Progress(len(todo))
+    errors = 0
+
+    def on_report(submission: Submission, report) -> None:
+        nonlocal errors
+        student = by_id[submission.student]
+        report.student = student.id
+        book.record(student.id, str(student.path), student.content_hash, version, report)
+        errors += row_status(report) == GRADER_ERROR
+        progress.advance(f"{student.id}: {report.score:g}/{report.max_score:g}"
+                         + (f" ({report.status})" if report.status != "graded" else ""))
+
+    try:
+        with Grader(options) as grader:
+            grader.grade((submission_for(s) for s in todo), on_report)
+    finally:
+        progress.close()
+    return errors
+
+
+def print_summary(summary: dict, out: Path, graded_now: int, elapsed: float) -> None:
+    from grader.reporters.terminal import fmt
+
+    students = summary["students"]
+    if len(students) <= 40:
+        width = max([7] + [len(s["id"]) for s in students])
+        print(f"{'student':<{width}}  {'score':>11}  {'percent':>7}  status")
+        for s in students:
+            print(f"{s['id']:<{width}}  {fmt(s['score']) + '/' + fmt(s['max_score']):>11}  "
+                  f"{s['percent']:>6g}%  {s['status']}")
+        print()
+    p = summary["percent"]
+    if students:
+        print(f"{summary['count']} students: mean {p['mean']:g}%, median {p['median']:g}%, "
+              f"quartiles {p['q1']:g}% / {p['q3']:g}%, min {p['min']:g}%, max {p['max']:g}%")
+    trouble = [s for s in students if s["status"] != "graded"]
+    for s in trouble[:20]:
+        print(f"{s['status']}: {s['id']}: {s['reason']}")
+    if len(trouble) > 20:
+        print(f"... and {len(trouble) - 20} more (see grades.csv)")
+    for reason, count in summary["failures_by_reason"].items():
+        print(f"  {reason:<20} {count['students']:>5} student(s), {count['checks']} check(s)")
+    for note in summary["notes"]:
+        print(f"note: {note}")
+    print(f"graded {graded_now} now in {elapsed:.1f} s; wrote {out}/grades.csv, feedback/, summary.json, "
+          "plots/scores.png, plots/checks.png")

@@ -1,0 +1,168 @@
+"""What a TA takes away from a batch, rebuilt from the gradebook alone.
+
+``grades.csv`` (one row per student, per-module and per-check points), ``feedback/<id>.md``
+and ``feedback/<id>.json`` (the report each student gets), ``summary.json`` (statistics and
+failures by reason) and two plots: the score histogram and the pass rate of every check.
+Reasons are read from the verdict messages the judge wrote (timeouts, crashes, import
+errors...), so a TA sees at once whether a low score is the class's or the harness's.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from grader.gradebook import GRADER_ERROR, Entry
+from grader.report import FAILED, PASSED, SKIPPED, Report
+from grader.reporters import jsonfile, markdown
+
+#: (reason, substrings of a failure message): the first match wins.
+MESSAGE_REASONS = (
+    ("timeout", ("timed out after", "ran longer than", "did not finish loading within", "used up its CPU time")),
+    ("crash", ("crashed", "exited the process", "was killed", "aborted", "killed the grader's worker pool",
+               "worker was lost", "printed more than", "result channel was corrupted")),
+    ("syntax error", ("does not parse",)),
+    ("import error", ("importing ",)),
+    ("missing module", ("was not found in the submission",)),
+    ("not implemented", ("not implemented",)),
+    ("signature differs", ("the signature differs",)),
+    ("raised an exception", ("your code raised",)),
+)
+
+
+def reason_of(message: str) -> str:
+    for reason, needles in MESSAGE_REASONS:
+        if any(n in message for n in needles):
+            return reason
+    return "wrong answer"
+
+
+def failure_reasons(report: Report) -> Counter:
+    """Failed checks of one report counted by reason (a submission that could not be
+    graded at all counts all its checks as "not gradable")."""
+    if report.status == "error":
+        return Counter({"not gradable": len(report.checks)})
+    reasons = Counter()
+    for check in report.checks:
+        if check.status == FAILED:
+            reasons[reason_of(check.message)] += 1
+        elif check.status not in (PASSED, SKIPPED):
+            reasons["grader error"] += 1
+    return reasons
+
+
+def quartiles(values: list[float]) -> list[float]:
+    if len(values) < 2:
+        return values * 3
+    return [round(q, 2) for q in statistics.quantiles(values, n=4, method="inclusive")]
+
+
+def summary(entries: list[Entry], notes: list[str]) -> dict:
+    percents = [e.report.percent for e in entries]
+    by_reason: dict[str, dict] = {}
+    for entry in entries:
+        for reason, checks in failure_reasons(entry.report).items():
+            slot = by_reason.setdefault(reason, {"students": 0, "checks": 0})
+            slot["students"] += 1
+            slot["checks"] += checks
+    q1, median, q3 = quartiles(percents) if percents else (None, None, None)
+    return {
+        "count": len(entries),
+        "statuses": dict(Counter(e.status for e in entries)),
+        "max_score": max((e.report.max_score for e in entries), default=0),
+        "percent": {"mean": round(statistics.fmean(percents), 2) if percents else None, "median": median,
+                    "q1": q1, "q3": q3, "min": min(percents, default=None), "max": max(percents, default=None)},
+        "failures_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1]["students"])),
+        "notes": notes,
+        "students": [{"id": e.student, "source": e.source, "status": e.status, "score": e.report.score,
+                      "max_score": e.report.max_score, "percent": e.report.percent, "attempts": e.attempts,
+                      "reason": status_reason(e)}
+                     for e in entries],
+    }
+
+
+def check_ids(entries: list[Entry]) -> list[str]:
+    return list(dict.fromkeys(c.id for e in entries for c in e.report.checks))
+
+
+def module_names(entries: list[Entry]) -> list[str]:
+    return list(dict.fromkeys(m.name for e in entries for m in e.report.modules))
+
+
+def status_reason(entry: Entry) -> str:
+    """Why the student's row needs a look, in a few words ("" when graded normally)."""
+    report = entry.report
+    if report.status == "error" or entry.status == GRADER_ERROR:
+        return next((c.message for c in report.checks if c.message), "") or "; ".join(report.notes)
+    return ", ".join(sorted(failure_reasons(report)))
+
+
+def write_csv(entries: list[Entry], path: Path) -> None:
+    modules, checks = module_names(entries), check_ids(entries)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "total", "max", "percent", *modules, "status", "reason", *checks])
+        for entry in entries:
+            report = entry.report
+            points = {c.id: c.points for c in report.checks if c.status != SKIPPED}
+            per_module = {m.name: m.points for m in report.modules}
+            writer.writerow([entry.student, report.score, report.max_score, report.percent,
+                             *(per_module.get(m, "") for m in modules), entry.status, status_reason(entry),
+                             *(points.get(c, "") for c in checks)])
+    os.replace(tmp, path)
+
+
+def write_feedback(entries: list[Entry], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in entries:
+        markdown.write(entry.report, folder / f"{entry.student}.md")
+        jsonfile.write(entry.report, folder / f"{entry.student}.json")
+
+
+def write_plots(entries: list[Entry], folder: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    scores, checks = folder / "scores.png", folder / "checks.png"
+    figure, axes = plt.subplots(figsize=(7, 4))
+    axes.hist([e.report.percent for e in entries], bins=range(0, 105, 5), color="#4878a8", edgecolor="white")
+    axes.set(xlabel="score (%)", ylabel="students", xlim=(0, 100),
+             title=f"Scores of {len(entries)} students")
+    figure.tight_layout()
+    figure.savefig(scores, dpi=100)
+    plt.close(figure)
+
+    # A submission that could not be graded says nothing about any check: it is left out here.
+    gradable = [e for e in entries if e.report.status != "error"]
+    ids = check_ids(gradable)
+    rates = []
+    for check_id in ids:
+        verdicts = [c.status for e in gradable for c in e.report.checks if c.id == check_id and c.status != SKIPPED]
+        rates.append(100.0 * verdicts.count(PASSED) / len(verdicts) if verdicts else 0.0)
+    figure, axes = plt.subplots(figsize=(8, 1.5 + 0.22 * max(1, len(ids))))
+    axes.barh(range(len(ids)), rates, color=["#c44e52" if r < 50 else "#55a868" for r in rates])
+    axes.set_yticks(range(len(ids)), ids, fontsize=7)
+    axes.invert_yaxis()
+    axes.set(xlabel="students who passed (%)", xlim=(0, 100), title=f"Pass rate of every check ({len(gradable)} gradable submissions)")
+    figure.tight_layout()
+    figure.savefig(checks, dpi=100)
+    plt.close(figure)
+    return [scores, checks]
+
+
+def write_all(entries: list[Entry], out: Path, notes: list[str]) -> dict:
+    """Every export into ``out``; returns the summary written to summary.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(entries, out / "grades.csv")
+    write_feedback(entries, out / "feedback")
+    data = summary(entries, notes)
+    jsonfile.write_json(data, out / "summary.json")
+    write_plots(entries, out / "plots")
+    return data
