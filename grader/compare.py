@@ -390,6 +390,8 @@ def describe(m: Mismatch) -> str:
         return f"{where}your code raised {a.type}: {a.message}"
     if m.what == "did_not_raise":
         return f"{where}expected {f['expected'].type} to be raised, but your code returned {f['actual']}"
+    if m.what == "wrong_exception" and f["actual"].type == "NotImplementedError":
+        return f"not implemented yet ({f['actual'].message})"
     if m.what == "wrong_exception":
         return f"{where}expected {f['expected'].type}, but your code raised {f['actual'].type}: {f['actual'].message}"
     if m.what == "nan":

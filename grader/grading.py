@@ -147,7 +147,8 @@ def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> Ch
             result.message = prefix + "no result came back for this check"
             break
         if actual.outcome != "value":
-            result.message = prefix + outcome_message(actual)
+            same_for_every_case = actual.outcome in ("missing", "not_implemented")
+            result.message = ("" if same_for_every_case else prefix) + outcome_message(actual)
             result.hint = actual.traceback
             break
         verdict = compare(expected.value, actual.value, policy, device=job.device)
