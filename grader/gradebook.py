@@ -67,9 +67,18 @@ class Gradebook:
         # autocommit mode: every write below opens and commits its own transaction
         self.db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
         self.db.execute("PRAGMA busy_timeout = 60000")
-        self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")  # with WAL: a killed process loses no commit
-        self.db.execute(SCHEMA)
+        # Switching a new file to WAL takes an exclusive lock that SQLite does not wait for
+        # (no busy handler there): two writers opening it at once retry instead of failing.
+        for attempt in range(100):
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute(SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 99:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self.db.close()
