@@ -1,0 +1,247 @@
+"""Benchmark: ``python -m grader batch`` against a process per submission and an unsafe floor.
+
+Not a test. Builds N submissions (mostly correct, some with a classic bug from
+tests/mutants.py, one that loops in a call until the check times out, one that calls
+``os._exit`` and one that segfaults through ctypes), then times:
+
+(a) the batch mode, ``-j J``, under each ``--sandbox`` asked for, with peak memory (the sum
+    of the RSS of the batch's whole process tree, sampled);
+(b) a process per submission (``python -m grader ONE``), sequentially and J at a time, on a
+    sample of the submissions, extrapolated to N (grading N that way would take an hour);
+(c) an unsafe floor: every well-behaved submission imported into this one process and its
+    scenarios run straight from grader.check.REGISTRY and compared with the solutions' results,
+    with no isolation at all (the hostile ones would hang or kill it, so they are left out).
+
+    python scripts/bench_batch.py [--n 100] [-j 2] [--sample 10] [--sandbox process bwrap]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from mutants import MUTANTS  # noqa: E402
+
+from grader.course import MODULES  # noqa: E402
+
+COMMON = ["--timeout", "3"]  # per check: the looping submission costs 3 s, not 10
+HOSTILE = {
+    "times_out": ("tensors", "def mixed_sums(xr, b, c):\n    while True:\n        pass\n"),
+    "exits": ("broadcasting", "def broadcast_shape(shape_a, shape_b):\n    import os\n    os._exit(1)\n"),
+    "segfaults": ("autograd", "import ctypes\n\ndef exp_loss(*args, **kwargs):\n    return ctypes.string_at(0)\n"),
+}
+
+
+def build(folder: Path, n: int, seed: int = 0) -> dict[str, str]:
+    """N submission folders: hostile ones first, then ~20% with a bug, the rest correct.
+    Returns student -> kind."""
+    rng = random.Random(seed)
+    kinds = {}
+    solutions = {m: (ROOT / "solutions" / f"{m}.py").read_text() for m in MODULES}
+    for number in range(n):
+        name = f"s{number:04d}"
+        files = dict(solutions)
+        hostile = list(HOSTILE)
+        if number < len(hostile):
+            kind = hostile[number]
+            module, code = HOSTILE[kind]
+            files[module] += "\n" + code
+        elif rng.random() < 0.2:
+            mutant = rng.choice(MUTANTS)
+            kind = "partly wrong"
+            files[mutant["module"]] = files[mutant["module"]].replace(mutant["old"], mutant["new"])
+        else:
+            kind = "correct"
+        (folder / name).mkdir(parents=True)
+        for module, text in files.items():
+            (folder / name / f"{module}.py").write_text(text)
+        kinds[name] = kind
+    return kinds
+
+
+class PeakMemory:
+    """Samples the memory of a process and all its descendants until stopped: the sum of
+    their RSS (pages a forked worker shares with its zygote count twice: an upper bound)
+    and the sum of their PSS (shared pages split between their users: the real footprint)."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        self.root = psutil.Process(pid)
+        self.peak = self.peak_pss = 0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.sample, args=(interval,), daemon=True)
+        self.thread.start()
+
+    def sample(self, interval: float) -> None:
+        while not self.stopped.wait(interval):
+            try:
+                tree = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            rss = pss = 0
+            for proc in tree:
+                try:
+                    info = proc.memory_full_info()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                rss, pss = rss + info.rss, pss + info.pss
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
+
+    def stop(self) -> tuple[int, int]:
+        self.stopped.set()
+        self.thread.join()
+        return self.peak, self.peak_pss
+
+
+def run_batch(subs: Path, out: Path, jobs: int, sandbox: str, env: dict) -> tuple[float, tuple[int, int], str]:
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(subs), "-o", str(out), "-j", str(jobs),
+                             "--sandbox", sandbox, *COMMON], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    memory = PeakMemory(proc.pid)
+    stdout, _ = proc.communicate()
+    elapsed = time.perf_counter() - start
+    peak = memory.stop()
+    if proc.returncode != 0:
+        raise SystemExit(f"batch failed (exit {proc.returncode}):\n{stdout}")
+    return elapsed, peak, stdout
+
+
+def grade_one(path: Path, env: dict) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "grader", str(path), "-q", *COMMON], cwd=ROOT, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def baseline(paths: list[Path], jobs: int, env: dict) -> float:
+    """Seconds to grade ``paths`` one process each, ``jobs`` at a time."""
+    start = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(lambda p: grade_one(p, env), paths))
+    return time.perf_counter() - start
+
+
+def same(expected, actual) -> bool:
+    """A plain comparison for the floor (allclose on tensors, == on the rest)."""
+    import torch
+
+    if isinstance(expected, torch.Tensor):
+        return (isinstance(actual, torch.Tensor) and expected.shape == actual.shape and expected.dtype == actual.dtype
+                and torch.allclose(expected, actual, equal_nan=True))
+    if isinstance(expected, (list, tuple)):
+        return isinstance(actual, (list, tuple)) and len(expected) == len(actual) and all(map(same, expected, actual))
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and expected.keys() == actual.keys() and all(
+            same(expected[k], actual[k]) for k in expected)
+    try:
+        return bool(expected == actual)
+    except Exception:  # noqa: BLE001 - an unusual value is a wrong answer here
+        return False
+
+
+def unsafe_floor(paths: list[Path]) -> tuple[float, float]:
+    """Seconds to grade ``paths`` in this process, no isolation; and the seconds the
+    imports took first (torch, torchvision, the checks, the solutions' results)."""
+    start = time.perf_counter()
+    import torch  # noqa: F401
+    import torchvision  # noqa: F401
+
+    from grader.check import Case
+    from grader.course import SEEDS, load_checks
+    from grader.worker import SubmissionModule, load_module, run_case
+
+    registry = load_checks()
+    scratch = tempfile.mkdtemp(prefix="bench-floor-")
+
+    def results(root: Path) -> dict:
+        got = {}
+        for module_name in MODULES:
+            module, status = load_module(module_name, str(root / f"{module_name}.py"), str(root))
+            sub = SubmissionModule(module, f"{module_name}.py") if module else None
+            for check in registry[module_name]:
+                if check.requires_cuda:
+                    continue
+                for index in range(check.cases):
+                    case = Case(SEEDS["public"][index], scratch=scratch)
+                    got[check.id, index] = run_case(check, sub, case, str(root)) if sub else ({}, None)
+        return got
+
+    reference = results(ROOT / "solutions")
+    ready = time.perf_counter()
+    for path in paths:
+        got = results(path)
+        for key, (outcome, value) in reference.items():
+            same(value, got[key][1])
+    shutil.rmtree(scratch, ignore_errors=True)
+    return time.perf_counter() - ready, ready - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100, help="submissions to build (default 100)")
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--sample", type=int, default=10, help="submissions the baseline is timed on")
+    parser.add_argument("--sandbox", nargs="+", default=["process", "bwrap"], choices=("process", "bwrap"))
+    parser.add_argument("--no-baseline", action="store_true", help="skip (b), e.g. for --n 1000")
+    args = parser.parse_args()
+    from grader.sandbox import SandboxUnavailable, choose
+
+    work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    env = {**os.environ, "NO_COLOR": "1"}
+    try:
+        subs = work / "subs"
+        kinds = build(subs, args.n)
+        counts = {k: list(kinds.values()).count(k) for k in dict.fromkeys(kinds.values())}
+        print(f"{args.n} submissions: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        grade_one(ROOT / "solutions", env)  # computes the reference once, if its cache is cold
+        rates = {}
+        for sandbox in args.sandbox:
+            try:
+                choose(sandbox)
+            except SandboxUnavailable:
+                print(f"{sandbox}: unavailable")
+                continue
+            elapsed, peak, stdout = run_batch(subs, work / f"out-{sandbox}", args.jobs, sandbox, env)
+            rates[sandbox] = args.n / elapsed
+            stats = next((line for line in stdout.splitlines() if line.startswith(f"{args.n} students")), "")
+            print(f"(a) batch -j {args.jobs} --sandbox {sandbox:<8} {elapsed:8.1f} s  {rates[sandbox]:7.2f} subs/s  "
+                  f"peak memory of the tree: RSS sum {peak[0] / 2**30:.2f} GiB, PSS sum {peak[1] / 2**30:.2f} GiB\n"
+                  f"    [{stats}]")
+        batch_rate = rates.get("process") or next(iter(rates.values()))
+        rng = random.Random(1)
+        sample = [subs / name for name in rng.sample(sorted(kinds), min(args.sample, args.n))]
+        if not args.no_baseline:
+            for jobs in dict.fromkeys((1, args.jobs)):
+                elapsed = baseline(sample, jobs, env)
+                rate = len(sample) / elapsed
+                print(f"(b) process per submission, {jobs} at a time: {len(sample)} sampled in {elapsed:.1f} s, "
+                      f"{rate:.3f} subs/s, N={args.n} extrapolated {args.n / rate:.0f} s;  "
+                      f"batch is {batch_rate / rate:.0f}x faster")
+        safe = [subs / name for name, kind in kinds.items() if kind in ("correct", "partly wrong")]
+        elapsed, setup = unsafe_floor(safe)
+        rate = len(safe) / elapsed
+        print(f"(c) unsafe floor, one process, no isolation: {len(safe)} well-behaved in {elapsed:.1f} s "
+              f"(+{setup:.1f} s imports and reference), {rate:.2f} subs/s;  floor / batch = {rate / batch_rate:.2f}x")
+        print("targets: batch >= 50x the process-per-submission baseline; floor / batch <= 2x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
