@@ -202,7 +202,9 @@ def print_summary(summary: dict, out: Path, graded_now: int, elapsed: float) -> 
     from grader.reporters.terminal import fmt
 
     students = summary["students"]
-    if len(students) <= 40:
+    if not students:
+        print("no submissions: the folder holds no student entries")
+    elif len(students) <= 40:
         width = max([7] + [len(s["id"]) for s in students])
         print(f"{'student':<{width}}  {'score':>11}  {'percent':>7}  status")
         for s in students:
