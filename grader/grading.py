@@ -187,15 +187,14 @@ def judge(job: Job, submission: Submission, reference: reference_mod.Reference, 
 
 def failed_report(submission: Submission, reference: reference_mod.Reference, selected: list[dict],
                   sandbox: str, variant: str, device: str) -> Report:
-    """A submission that could not be run at all scores 0 on every check, with the reason."""
-    modules = []
-    for name in submission.modules:
-        checks = [CheckResult(e["id"], e["module"], e["name"], e["description"], float(e["points"]), 0.0, FAILED,
-                              submission.error) for e in selected if e["module"] == name]
-        modules.append(ModuleResult(name, "error", submission.error, checks))
-    return Report(submission=submission.path, student=submission.student, modules=modules, variant=variant,
-                  device=device, sandbox=sandbox, notes=list(submission.notes), status="error",
-                  grader_version=grader.__version__)
+    """A submission that could not be run at all: every check it could have passed fails
+    with the reason (checks that need a GPU it does not have are skipped, as for anyone)."""
+    unrunnable = {"status": "error", "message": submission.error}
+    job = Job(name=submission.student, root=submission.root, modules=submission.modules, checks=selected,
+              seeds=[], variant=variant, device=device, module_status={m: unrunnable for m in submission.modules})
+    report = judge(job, submission, reference, selected, sandbox)
+    report.status = "error"
+    return report
 
 
 #: What the sandboxed zygotes import once: torchvision for the cifar module (1.5 s here),

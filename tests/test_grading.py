@@ -143,3 +143,12 @@ def test_the_judge_process_never_imports_torch_or_student_code():
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "numpy" in imported
     assert not {"torch", "torchvision", "tensors", "broadcasting", "grader.course.tensors"} & imported
+
+
+def test_an_ungradable_submission_scores_zero_with_its_reason_and_the_usual_skips(tmp_path):
+    corrupt = tmp_path / "alice.ipynb"
+    corrupt.write_text("{ this is not a notebook")
+    (report,) = grade_all([resolve(corrupt)])
+    assert report.status == "error" and report.score == 0
+    assert report.max_score == 99 and report.skipped_points == 1  # the GPU check is skipped, not failed
+    assert all(c.message for c in report.checks if c.status == "failed")
