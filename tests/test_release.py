@@ -7,6 +7,8 @@ import json
 import pytest
 
 from conftest import SOLUTIONS, run_cli
+from grader.course import MODULES
+from test_notebook import notebook_of, save, solution
 
 
 @pytest.mark.timeout(300)
@@ -24,6 +26,9 @@ def test_release_has_no_solutions_and_grades_with_the_shipped_reference(tmp_path
     assert full.returncode == 0, full.stderr
     assert json.loads((tmp_path / "r.json").read_text())["percent"] == 100.0
     assert not (tmp_path / "cache").exists()  # nothing was computed: there is nothing to compute from
+    notebook = save(notebook_of(*((m, solution(m)) for m in MODULES)), tmp_path / "mine.ipynb")
+    graded_notebook = run_cli(str(notebook), "-q", cwd=out, env=env)
+    assert graded_notebook.returncode == 0 and graded_notebook.stdout.strip() == "99/99", graded_notebook.stderr
     hidden = run_cli("--hidden", cwd=out, env=env)
     assert hidden.returncode == 3 and "no shipped reference for the hidden checks" in hidden.stderr
     assert "Traceback" not in hidden.stderr
