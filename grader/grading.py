@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,8 +92,8 @@ def collect_files(submission: Submission) -> dict[str, str]:
         dirnames[:] = [d for d in dirnames if d not in ("__pycache__", ".git", ".ipynb_checkpoints", "data")]
         for name in filenames:
             full = Path(dirpath) / name
-            if full.is_symlink():
-                continue
+            if not stat.S_ISREG(full.lstat().st_mode):
+                continue  # links, fifos, sockets: not files a submission consists of
             size += full.stat().st_size
             files[str(full.relative_to(root))] = str(full)
             if len(files) > MAX_FILES or size > MAX_BYTES:
@@ -111,8 +112,8 @@ def outcome_message(outcome: CheckOutcome) -> str:
         if outcome.where == "check":
             return f"the check could not use what your code returned: {outcome.message}"
         return f"your code raised {outcome.message}"
-    if outcome.outcome == "killed":
-        return outcome.message if outcome.message.startswith("not run") else f"your code {outcome.message}"
+    if outcome.outcome == "killed":  # the runner words its reasons for the student already
+        return outcome.message
     return outcome.message or outcome.outcome
 
 
@@ -238,8 +239,8 @@ class Grader:
         zygotes = [Zygote(self.sandbox, options.preload) for _ in range(max(1, options.jobs))]
         self.runner = Runner(zygotes, options.limits)
         try:
-            self.reference = reference_mod.load(options.variant, options.device, options.limits,
-                                                refresh=options.refresh_reference)
+            # the reference is trusted: the students' (perhaps tight) limits are not its limits
+            self.reference = reference_mod.load(options.variant, options.device, refresh=options.refresh_reference)
         except BaseException:
             self.runner.close()
             raise
@@ -283,8 +284,15 @@ class Grader:
                           device=self.options.device, namespaces=submission.namespaces)
 
         def done(job: Job) -> None:
-            submission = pending.pop(job.name)
-            on_report(submission, judge(job, submission, self.reference, selections.pop(job.name), self.sandbox.name))
+            submission, selected = pending.pop(job.name), selections.pop(job.name)
+            try:
+                report = judge(job, submission, self.reference, selected, self.sandbox.name)
+            except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the class's grading
+                submission.error = f"the grader failed to judge this submission ({type(exc).__name__}: {exc}); " \
+                                   "tell your instructor"
+                report = failed_report(submission, self.reference, selected, self.sandbox.name,
+                                       self.options.variant, self.options.device)
+            on_report(submission, report)
 
         started = time.monotonic()
         self.runner.run(jobs(), done)

@@ -32,10 +32,10 @@ class Reference:
     catalogue: list[dict]
     results: dict[str, dict[int, CheckOutcome]]
     module_status: dict
-    cached: bool = False
 
-    def entry(self, check_id: str) -> dict | None:
-        return next((c for c in self.catalogue if c["id"] == check_id), None)
+    @classmethod
+    def of(cls, job: Job) -> "Reference":
+        return cls(job.catalogue_data or [], job.results, job.module_status)
 
 
 def solutions_dir() -> Path:
@@ -66,7 +66,7 @@ def replay(raw: bytes) -> Job:
     return job
 
 
-def compute(solutions: Path, variant: str, device: str, limits: Limits) -> Job:
+def compute(solutions: Path, variant: str, device: str, limits: Limits = Limits()) -> Job:
     """Run every check against the solutions in a trusted, unsandboxed worker."""
     job = Job(name="reference", root=str(solutions), modules=list(MODULES), checks=None,
               seeds=list(SEEDS[variant]), variant=variant, device=device, reference=True,
@@ -94,14 +94,14 @@ def read(path: Path) -> Reference | None:
         return None
     try:
         job = replay(raw[len(CACHE_FORMAT):])
-    except wire.WireError:
+    except Exception:  # noqa: BLE001 - a damaged file is recomputed (or reported), never trusted
         return None
     if not job.catalogue_data:
         return None
-    return Reference(job.catalogue_data, job.results, job.module_status, cached=True)
+    return Reference.of(job)
 
 
-def load(variant: str = "public", device: str = "cpu", limits: Limits = Limits(), refresh: bool = False) -> Reference:
+def load(variant: str = "public", device: str = "cpu", refresh: bool = False) -> Reference:
     """The reference for this variant and device: from the cache when it is current, from
     the file a student release ships when there is no solutions/ folder, else computed."""
     solutions = solutions_dir()
@@ -115,8 +115,8 @@ def load(variant: str = "public", device: str = "cpu", limits: Limits = Limits()
     cached = None if refresh else read(path)
     if cached is not None:
         return cached
-    job = compute(solutions, variant, device, limits)
-    reference = Reference(job.catalogue_data or [], job.results, job.module_status)
+    job = compute(solutions, variant, device)
+    reference = Reference.of(job)
     if healthy(reference):
         store(path, CACHE_FORMAT + bytes(job.raw))
     return reference

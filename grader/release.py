@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from grader import reference
-from grader.runner import PACKAGE_ROOT, Limits
+from grader.runner import PACKAGE_ROOT
 
 SHIPPED = ("grader", "exercises", "notebooks", "README.md", "pyproject.toml")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".grader-cache", "reference")
@@ -25,8 +25,8 @@ def build_release(out: Path) -> Path:
     """Write the student release into ``out`` (which must not exist yet)."""
     if out.exists():
         raise FileExistsError(f"{out} already exists; give a new folder")
-    job = reference.compute(reference.solutions_dir(), "public", "cpu", Limits())
-    expected = reference.Reference(job.catalogue_data or [], job.results, job.module_status)
+    job = reference.compute(reference.solutions_dir(), "public", "cpu")
+    expected = reference.Reference.of(job)
     if not reference.healthy(expected):
         raise RuntimeError("the reference solutions fail some checks; run `python -m grader selfcheck`")
     out.mkdir(parents=True)

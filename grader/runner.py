@@ -42,11 +42,17 @@ class Limits:
     nofile: int = 256
     nproc: int = 64
     output: int = 16 << 20  # bytes of stdout+stderr after which the worker is stopped
+    results: int = 256 << 20  # bytes of result frames after which the worker is stopped
     keep_output: int = 32 << 10  # bytes of each stream shown in the feedback
     restarts: int = 20
 
     def for_worker(self) -> dict:
         return {"memory": self.memory, "cpu": self.cpu, "fsize": self.fsize, "nofile": self.nofile, "nproc": self.nproc}
+
+
+#: Seconds a worker has to exit after "done", and a zygote to answer a kill, before the
+#: judge stops waiting (a submission can SIGSTOP its zygote: the judge must not hang).
+EXIT_GRACE = 5.0
 
 
 class GraderError(RuntimeError):
@@ -108,7 +114,6 @@ class Job:
     results: dict = field(default_factory=dict)  # check id -> {case: CheckOutcome}
     stdout: Stream | None = None
     stderr: Stream | None = None
-    events: list[str] = field(default_factory=list)
     catalogue_data: list | None = None
     started: float = 0.0
     finished: float = 0.0
@@ -122,19 +127,43 @@ class Job:
         return [c for c in self.checks if c["id"] not in self.results
                 and self.module_status.get(c["module"], {}).get("status", "ok") == "ok"]
 
+    def expects(self, check_id: Any, case: Any) -> bool:
+        """Whether (check, case) is one this job asked for; anything else a worker sends is ignored."""
+        if type(case) is not int or case < 0:
+            return False
+        if self.checks is None:  # the reference run: trusted, takes every check it reports
+            return type(check_id) is str
+        return any(c["id"] == check_id and case < c["cases"] for c in self.checks)
+
     def apply(self, meta: dict, value: Any) -> None:
-        """Record one frame's facts (the runner handles its timing)."""
+        """Record one frame's facts (the runner handles its timing).
+
+        A worker is untrusted: only modules and (check, case) pairs this job asked for are
+        recorded, the first report of each wins, and every text is a capped string.
+        """
         event = meta.get("event")
         if event == "catalogue" and self.reference:
             self.catalogue_data = value
         elif event == "module":
-            self.module_status[str(meta["module"])] = {k: v for k, v in meta.items() if k not in ("event", "module")}
+            module = meta.get("module")
+            if module in self.modules and module not in self.module_status and meta.get("status") in MODULE_STATES:
+                self.module_status[module] = {k: text(meta.get(k)) for k in ("status", "kind", "message", "traceback")}
         elif event == "result":
-            self.results.setdefault(str(meta["check"]), {})[int(meta["case"])] = CheckOutcome(
-                outcome=str(meta.get("outcome", "error")), message=str(meta.get("message", "")), value=value,
-                output=str(meta.get("output", "")), traceback=str(meta.get("traceback", "")),
-                where=str(meta.get("where", "")),
-            )
+            check_id, case = meta.get("check"), meta.get("case")
+            if self.expects(check_id, case) and case not in self.results.get(check_id, {}):
+                self.results.setdefault(check_id, {})[case] = CheckOutcome(
+                    outcome=text(meta.get("outcome", "error")), message=text(meta.get("message")), value=value,
+                    output=text(meta.get("output")), traceback=text(meta.get("traceback")),
+                    where=text(meta.get("where")),
+                )
+
+
+MODULE_STATES = ("ok", "missing", "error")
+
+
+def text(value: Any, limit: int = 8000) -> str:
+    """A worker's text field as a capped string, whatever type it came as."""
+    return value[:limit] if type(value) is str else ""
 
 
 class Zygote:
@@ -190,6 +219,14 @@ class Zygote:
             return None
         return json.loads(data) if data else None
 
+    def terminate(self) -> None:
+        """Kill the zygote and its whole session now; the judge then sees its socket close."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     def stop(self) -> None:
         if self.sock:
             try:
@@ -230,6 +267,8 @@ class Attempt:
         self.exit_status: int | None = None
         self.done = False
         self.corrupt: str | None = None
+        self.received = 0  # bytes of result frames so far
+        self.kill_sent = 0.0
 
     def spec(self, root: str, workdir: str) -> dict:
         """What the worker needs: modules are imported from ``root``, files are written in ``workdir``."""
@@ -308,21 +347,24 @@ class Runner:
             root = job.root
         pipes = [os.pipe() for _ in range(3)]
         zygote.attempt = attempt
-        zygote.send({"op": "run", "job": job.name, "spec": attempt.spec(root, str(workdir))}, [w for _, w in pipes])
-        for (r, w), kind in zip(pipes, ("result", "stdout", "stderr")):
-            os.close(w)
+        for (r, _), kind in zip(pipes, ("result", "stdout", "stderr")):
             os.set_blocking(r, False)
             attempt.fds[r] = kind
             self.selector.register(r, selectors.EVENT_READ, ("pipe", attempt))
         attempt.deadline = time.monotonic() + self.limits.import_timeout
+        try:
+            zygote.send({"op": "run", "job": job.name, "spec": attempt.spec(root, str(workdir))}, [w for _, w in pipes])
+        except OSError:
+            pass  # the zygote died while idle: its socket reads as closed next, and zygote_died ends this
+        finally:
+            for _, w in pipes:
+                os.close(w)
 
     # ------------------------------------------------------------------ events
 
     def poll(self, on_done: Callable[[Job], None]) -> None:
-        now = time.monotonic()
-        deadlines = [a.deadline for z in self.zygotes if (a := z.attempt) and a.kill_reason is None]
-        deadlines += [z.attempt.job.started + self.limits.submission_timeout for z in self.zygotes if z.attempt]
-        timeout = max(0.0, min(deadlines, default=1.0) - now) if deadlines else 1.0
+        deadlines = [self.deadline(z.attempt) for z in self.zygotes if z.attempt]
+        timeout = max(0.0, min(deadlines, default=time.monotonic() + 1.0) - time.monotonic())
         for key, _ in self.selector.select(min(timeout, 1.0)):
             kind, owner = key.data
             if kind == "zygote":
@@ -337,7 +379,7 @@ class Runner:
             self.zygote_died(zygote, on_done)
             return
         if msg["op"] == "ready":
-            zygote.ready = True
+            zygote.ready, zygote.failed_starts = True, 0
         elif msg["op"] == "exited":
             attempt = zygote.attempt
             if attempt is not None:
@@ -363,15 +405,16 @@ class Runner:
         zygote.start()
         self.selector.register(zygote.sock, selectors.EVENT_READ, ("zygote", zygote))
         if attempt is not None:
-            attempt.kill_reason = attempt.kill_reason or "killed the grader's worker pool (its parent process)"
+            attempt.kill_reason = attempt.kill_reason or "your code killed the grader's process that runs it"
             attempt.exit_status = -1
             self.finish_attempt(attempt, on_done, relaunch=False)
 
-    def on_pipe(self, fd: int, attempt: Attempt) -> None:
+    def on_pipe(self, fd: int, attempt: Attempt) -> bool:
+        """Take what a worker wrote on one pipe; False when there is nothing more for now."""
         try:
             data = os.read(fd, 1 << 20)
         except BlockingIOError:
-            return
+            return False
         except OSError:
             data = b""
         kind = attempt.fds.get(fd)
@@ -379,61 +422,85 @@ class Runner:
             self.selector.unregister(fd)
             os.close(fd)
             attempt.fds.pop(fd, None)
-            return
+            return False
         if kind == "result":
-            if attempt.corrupt:
-                return
-            if attempt.job.raw is not None:
-                attempt.job.raw += data
-            try:
-                for meta, value in attempt.reader.feed(data):
-                    self.on_frame(attempt, meta, value)
-            except (wire.WireError, KeyError, TypeError, ValueError) as exc:
-                attempt.corrupt = f"the result channel was corrupted ({exc})"
-                self.kill(attempt, attempt.corrupt)
-            return
+            self.on_results(attempt, data)
+            return True
         stream = attempt.job.stdout if kind == "stdout" else attempt.job.stderr
         stream.add(data)
         if attempt.job.stdout.total + attempt.job.stderr.total > self.limits.output:
-            self.kill(attempt, f"printed more than {self.limits.output >> 20} MB of output")
+            self.kill(attempt, f"your code printed more than {self.limits.output >> 20} MB of output")
+        return True
+
+    def on_results(self, attempt: Attempt, data: bytes) -> None:
+        """Frames from the private result pipe; whatever does not decode stops the worker."""
+        if attempt.corrupt:
+            return
+        attempt.received += len(data)
+        if attempt.received > self.limits.results:
+            attempt.corrupt = f"your code sent more than {self.limits.results >> 20} MB of results"
+            self.kill(attempt, attempt.corrupt)
+            return
+        if attempt.job.raw is not None:
+            attempt.job.raw += data
+        try:
+            for meta, value in attempt.reader.feed(data):
+                self.on_frame(attempt, meta, value)
+        except Exception as exc:  # noqa: BLE001 - a forged frame of any shape is the worker's fault
+            attempt.corrupt = f"your code wrote into the grader's private result pipe ({str(exc)[:200]})"
+            self.kill(attempt, attempt.corrupt)
 
     def on_frame(self, attempt: Attempt, meta: dict, value: Any) -> None:
-        attempt.job.apply(meta, value)
+        """Re-arm the deadline the next step of the worker must meet."""
+        job = attempt.job
+        job.apply(meta, value)
         event, now = meta.get("event"), time.monotonic()
         if event == "start":
-            attempt.current = (str(meta["check"]), int(meta["case"]))
+            if not job.expects(meta.get("check"), meta.get("case")):
+                return  # a start for a check nobody asked for buys no time
+            attempt.current = (meta["check"], meta["case"])
             attempt.case_started = now
             attempt.deadline = now + attempt.timeout_for(attempt.current[0])
         elif event == "done":
             attempt.done = True
-            attempt.deadline = float("inf")
-        else:  # hello, module, cell, result: the next import, cell or check should begin soon
+            attempt.deadline = now + EXIT_GRACE  # it should exit now; no more waiting than that
+        elif not attempt.done:  # hello, module, cell, result: the next import, cell or check should begin soon
             if event == "cell":
                 attempt.cell = meta.get("cell") if type(meta.get("cell")) is int else None
             if event == "result" and attempt.current:
-                outcome = attempt.job.results.get(attempt.current[0], {}).get(attempt.current[1])
+                outcome = job.results.get(attempt.current[0], {}).get(attempt.current[1])
                 if outcome is not None:
                     outcome.duration = now - attempt.case_started
                 attempt.current = None
             attempt.deadline = now + self.limits.import_timeout
 
+    def deadline(self, attempt: Attempt) -> float:
+        """When the judge must next act on this attempt."""
+        if attempt.kill_reason is not None:
+            return attempt.kill_sent + EXIT_GRACE
+        return min(attempt.deadline, attempt.job.started + self.limits.submission_timeout)
+
     def enforce_deadlines(self) -> None:
         now = time.monotonic()
         for z in self.zygotes:
             attempt = z.attempt
-            if attempt is None or attempt.kill_reason is not None:
+            if attempt is None or now <= self.deadline(attempt):
                 continue
-            if now > attempt.job.started + self.limits.submission_timeout:
+            if attempt.kill_reason is not None:  # the zygote does not answer (stopped?): end it
+                z.terminate()
+            elif now > attempt.job.started + self.limits.submission_timeout:
                 self.kill(attempt, f"the submission ran longer than {self.limits.submission_timeout:g} s in total")
-            elif now > attempt.deadline:
-                if attempt.current:
-                    self.kill(attempt, f"timed out after {attempt.timeout_for(attempt.current[0]):g} s")
-                else:
-                    self.kill(attempt, f"did not finish loading within {self.limits.import_timeout:g} s")
+            elif attempt.done:
+                self.kill(attempt, "your code kept running after its checks were done")
+            elif attempt.current:
+                self.kill(attempt, f"your code timed out after {attempt.timeout_for(attempt.current[0]):g} s")
+            else:
+                self.kill(attempt, f"your code did not finish loading within {self.limits.import_timeout:g} s")
 
     def kill(self, attempt: Attempt, reason: str) -> None:
         if attempt.kill_reason is None:
             attempt.kill_reason = reason
+            attempt.kill_sent = time.monotonic()
         try:
             attempt.zygote.send({"op": "kill", "job": attempt.job.name})
         except OSError:
@@ -449,10 +516,11 @@ class Runner:
         attempt.fds.clear()
 
     def drain(self, attempt: Attempt) -> None:
-        """Read what the worker wrote before it exited (its pipes are closed by now)."""
+        """Read what the worker wrote before it exited. Its pipes are normally at EOF by now,
+        but a process that escaped the sweep may still hold one open: stop when it runs dry."""
         for fd in list(attempt.fds):
-            while fd in attempt.fds:
-                self.on_pipe(fd, attempt)
+            while fd in attempt.fds and self.on_pipe(fd, attempt):
+                pass
 
     def finish_attempt(self, attempt: Attempt, on_done, relaunch: bool = True) -> None:
         """Record how the worker ended; start another for what remains, or finish the job."""
@@ -487,22 +555,42 @@ class Runner:
             return
         module = pending[0]["module"]
         if module not in job.module_status:
-            where = f"in code cell {attempt.cell} " if attempt.cell is not None else ""
-            job.module_status[module] = {"status": "error", "kind": "killed",
-                                         "message": f"while loading {module}: {where}{reason}"}
+            where = f" (code cell {attempt.cell})" if attempt.cell is not None else ""
+            status = {"status": "error", "kind": "killed", "message": f"{module} could not be loaded{where}: {reason}"}
+            # modules read from the same file (a notebook) failed with it: no point running it again
+            source = job.namespaces.get(module)
+            for other in job.modules:
+                if other == module or (source and job.namespaces.get(other) == source):
+                    job.module_status.setdefault(other, status)
         else:
             job.results.setdefault(pending[0]["id"], {})[0] = CheckOutcome("killed", reason)
 
 
+#: The exit status the zygote gives a worker whose own machinery failed (not the student's code).
+WORKER_FAILED = 70
+
+SIGNAL_REASONS = {
+    signal.SIGSEGV: "your code crashed (segmentation fault)",
+    signal.SIGKILL: "your code was killed (over the memory or CPU limit?)",
+    signal.SIGXCPU: "your code used up its CPU time",
+    signal.SIGABRT: "your code aborted the process",
+    signal.SIGBUS: "your code crashed (bus error)",
+    signal.SIGFPE: "your code crashed (floating-point exception)",
+}
+
+
 def exit_reason(status: int | None) -> str:
-    """A wait status in words."""
+    """A worker's wait status, in words for the student."""
     if status is None or status < 0:
-        return "the worker was lost"
+        return "the grader lost the process running your code"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        names = {signal.SIGSEGV: "crashed (segmentation fault)", signal.SIGKILL: "was killed (memory or CPU limit?)",
-                 signal.SIGXCPU: "used up its CPU time", signal.SIGABRT: "aborted", signal.SIGBUS: "crashed (bus error)",
-                 signal.SIGFPE: "crashed (floating-point exception)"}
-        return names.get(sig, f"was killed by signal {signal.Signals(sig).name}")
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:  # real-time signals have no name
+            name = f"signal {sig}"
+        return SIGNAL_REASONS.get(sig, f"your code was killed by {name}")
     code = os.WEXITSTATUS(status)
-    return f"exited the process (status {code}) instead of returning"
+    if code == WORKER_FAILED:
+        return "the grader could not report what your code did (an exception that cannot be printed?)"
+    return f"your code exited the process (status {code}) instead of returning"

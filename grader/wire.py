@@ -45,7 +45,8 @@ TORCH_DTYPES = {
     "complex64": "<c8",
     "complex128": "<c16",
 }
-NUMPY_KINDS = "biufc"
+#: numpy dtypes that are data (long double and its complex have no torch twin to compare with)
+NUMPY_DTYPES = {np.dtype(t).name for t in TORCH_DTYPES.values()}
 
 
 class WireError(ValueError):
@@ -163,7 +164,7 @@ class _Encoder:
             return {"t": "dtype", "v": value.name, "f": "numpy"}
         if kind is np.ndarray or isinstance(value, np.generic) and kind.__module__ == "numpy":
             array = np.asarray(value)
-            if array.dtype.kind not in NUMPY_KINDS:
+            if array.dtype.name not in NUMPY_DTYPES:
                 return unsupported_node(value, f"a numpy array of dtype {array.dtype}")
             array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
             node = {"t": "ndarray", "dtype": array.dtype.str, "shape": list(array.shape)}
@@ -214,6 +215,8 @@ def encode_frame(meta: dict, value: Any = None) -> bytes:
     header["value"] = encoder.node(value)
     header["lens"] = [len(b) for b in encoder.buffers]
     head = json.dumps(header, allow_nan=False).encode()
+    if len(head) + encoder.size > MAX_FRAME:
+        raise WireError("result larger than %d MiB" % (MAX_FRAME >> 20))
     body = struct.pack("<I", len(head)) + head + b"".join(encoder.buffers)
     return struct.pack("<I", len(body)) + body
 
@@ -303,7 +306,7 @@ class _Decoder:
 
     def tag_ndarray(self, node, depth):
         dtype = np.dtype(_typed(node.get("dtype"), str))
-        if dtype.kind not in NUMPY_KINDS or dtype.hasobject:
+        if dtype.name not in NUMPY_DTYPES:
             raise WireError(f"array dtype {dtype} is not allowed")
         array = self.array(node, dtype)
         if _typed(node.get("scalar"), bool):
@@ -323,6 +326,11 @@ class _Decoder:
         return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
+def _no_constants(name: str):
+    """Frames never carry NaN or Infinity as JSON (floats travel as text): a forged one does."""
+    raise ValueError(f"{name} is not allowed in a frame")
+
+
 def _typed(value: Any, kind: type) -> Any:
     if type(value) is not kind:
         raise WireError(f"expected {kind.__name__} in frame")
@@ -337,7 +345,7 @@ def decode_body(body: bytes) -> tuple[dict, Any]:
     if head_len > len(body) - 4:
         raise WireError("truncated frame header")
     try:
-        header = json.loads(bytes(body[4 : 4 + head_len]))
+        header = json.loads(bytes(body[4 : 4 + head_len]), parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
         raise WireError(f"frame header is not JSON: {exc}") from None
     if not isinstance(header, dict):

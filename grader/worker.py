@@ -84,13 +84,21 @@ class Channel:
 
 
 def describe_exception(exc: BaseException, submission_root: str) -> dict:
-    """Type, message and the frames of the student's own files (the rest is the grader's)."""
+    """Type, message and the frames of the student's own files (the rest is the grader's).
+
+    ``where`` is "student" when any frame is the student's (their code failed, perhaps
+    inside torch), "check" when none is (the check could not call or use their code).
+    """
     frames = traceback.extract_tb(exc.__traceback__)
-    own = [f for f in frames if os.path.abspath(f.filename).startswith(submission_root) or f.filename.startswith("<cell")]
-    where = "student" if frames and (frames[-1] in own) else "check"
+    root = submission_root.rstrip(os.sep) + os.sep
+    own = [f for f in frames if os.path.abspath(f.filename).startswith(root) or f.filename.startswith("<cell")]
     lines = traceback.format_list(own[-6:])
-    text = f"{type(exc).__name__}: {exc}"
-    return {"type": type(exc).__name__, "message": text[:2000], "traceback": "".join(lines)[-4000:], "where": where}
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:  # noqa: BLE001 - an exception whose __str__ raises
+        text = f"{type(exc).__name__}: (its message cannot be printed)"
+    return {"type": type(exc).__name__, "message": text[:2000], "traceback": "".join(lines)[-4000:],
+            "where": "student" if own else "check"}
 
 
 def load_module(name: str, path: str, root: str, progress=lambda cell: None) -> tuple[Any, dict]:

@@ -28,6 +28,7 @@ import socket
 import sys
 import time
 
+WORKER_FAILED = 70  # the worker's own machinery failed (grader.runner words it)
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
@@ -184,12 +185,12 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
         apply_limits(spec.get("limits", {}))
         import torch
 
-        torch.set_num_threads(max(1, int(spec.get("threads", 1))))
+        torch.set_num_threads(1)  # -j workers share the cores; one thread each
         from grader.worker import Channel, run_job
 
         run_job(spec, Channel(result_fd))
     except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
-        status = 70
+        status = WORKER_FAILED
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

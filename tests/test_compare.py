@@ -196,3 +196,19 @@ def test_tf32_gram_distances_pass_only_under_the_cuda_tolerance():
     assert gpu_verdict.passed and gpu_verdict.tolerances[0].reason.startswith("widened for CUDA")
     wrong = TensorValue("float32", "cuda:0", False, data(gram * 1.01).array)
     assert not compare(data(reference), wrong, policy, device="cuda:0").passed
+
+
+def test_a_tensor_claiming_cuda_on_a_cpu_run_gets_no_wider_tolerance():
+    from grader.wire import TensorValue
+
+    reference = torch.ones(4) * 100
+    forged = TensorValue("float32", "cuda:0", False, (reference * (1 + 1e-4)).numpy())
+    assert not compare(data(reference), forged, Policy(dtype="promote", tf32=True), device="cpu").passed
+
+
+def test_odd_answers_fail_with_a_message_instead_of_crashing_the_judge():
+    assert "expected a bool" in compare(data(True), data(np.array([True, False]))).message
+    huge = compare(data(1.5), data(10**400))
+    assert not huge.passed and "could not be compared" in huge.message
+    many = compare(data({"a": 1}), data({f"k{i}": i for i in range(1000)})).message
+    assert "995 more" in many and len(many) < 400

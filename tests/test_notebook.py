@@ -254,4 +254,4 @@ def test_each_cell_gets_the_load_deadline_and_a_hanging_cell_is_stopped(tmp_path
                         sandbox="process", selection=Selection("backprop"), limits=Limits(import_timeout=2))
     assert reports[0].score == 20  # 3.6 s of cells, none over 2 s
     backprop = module(reports[1], "backprop")
-    assert backprop.points == 0 and "in code cell 1 did not finish loading within 2 s" in backprop.message
+    assert backprop.points == 0 and "(code cell 1): your code did not finish loading within 2 s" in backprop.message

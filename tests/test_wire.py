@@ -21,7 +21,7 @@ def roundtrip(value):
 
 
 def forged(header: dict, buffers: bytes = b"") -> bytes:
-    head = json.dumps(header).encode()
+    head = json.dumps(header, allow_nan=True).encode()
     return struct.pack("<I", len(head)) + head + buffers
 
 
@@ -98,3 +98,10 @@ def test_frames_split_across_reads():
     for i in range(len(frames)):
         got += list(reader.feed(frames[i:i + 1]))
     assert [m["event"] for m, _ in got] == ["a", "b"] and got[1][1] == "x"
+
+
+def test_json_constants_and_long_doubles_are_not_data():
+    with pytest.raises(WireError, match="Infinity"):
+        decode_body(forged({"event": "result", "check": "x", "case": float("inf"), "value": {"t": "none"}}))
+    (value,) = [v for _, v in FrameReader().feed(encode_frame({}, [np.longdouble(1), np.array([1], np.clongdouble)]))]
+    assert all(isinstance(x, Unsupported) for x in value)
