@@ -70,6 +70,9 @@ COMMON = {
     "kill_parent": Expect(12, {CALL: r"killed the grader.s process that runs it", "tensors.transpose_inplace_mutates": ".",
                                "tensors.make_trainable_leaf": ".", "tensors.to_device_and_dtype": "."}, fast=False),
     "daemon_then_kill_parent": load_fails(r"killed the grader.s process that runs it", fast=False),
+    # A frozen zygote answers no kill: the judge waits 5 s more, then ends it (same 12 points).
+    "stop_parent": Expect(12, {CALL: r"your code timed out after 2 s", "tensors.transpose_inplace_mutates": ".",
+                               "tensors.make_trainable_leaf": ".", "tensors.to_device_and_dtype": "."}, fast=False),
     "output_flood": load_fails(r"printed more than 16 MB of output"),
     "recursion": call_fails(r"RecursionError"),
     "deep_recursion_crash": call_fails(r"crashed \(segmentation fault\)"),
