@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import re
 import sys
 import time
 from collections import defaultdict
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from grader import cli
 from grader.course import MODULES
-from grader.grading import Submission, SubmissionError, collect_files, resolve, student_id
+from grader.grading import Submission, SubmissionError, collect_files, resolve, safe_id, student_id
 
 #: Never students: what editors, file managers and archivers leave next to submissions.
 IGNORED = {"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"}
@@ -68,15 +67,19 @@ def roster(folder: Path) -> tuple[list[Student], list[str]]:
             notes.append(f"ignored {path.name} (hidden or system file)")
             continue
         by_id[student_id(path)].append(path)
-    students = []
+    students, taken = [], set()
     for sid, paths in sorted(by_id.items()):
+        names = [sid] if len(paths) == 1 else [safe_id(p.name) for p in paths]
+        for name, path in zip(names, paths):
+            unique, n = name, 1
+            while unique in taken:  # "bob smith" and "bob_smith" must not share a gradebook row
+                n += 1
+                unique = f"{name}-{n}"
+            taken.add(unique)
+            students.append(Student(unique, path))
         if len(paths) > 1:
-            renamed = [re.sub(r"[^\w.@-]+", "_", p.name) for p in paths]
             notes.append(f"duplicate student id {sid!r}: {', '.join(p.name for p in paths)} are graded separately "
-                         f"as {', '.join(renamed)}")
-            students += [Student(name, p) for name, p in zip(renamed, paths)]
-        else:
-            students.append(Student(sid, paths[0]))
+                         f"as {', '.join(s.id for s in students[-len(paths):])}")
     for student in students:
         try:
             student.content_hash = content_hash(student.path)
@@ -100,10 +103,13 @@ def submission_for(student: Student) -> Submission:
 
 def checks_version(options, select: str) -> str:
     """What a stored grade depends on besides the submission: grader, course, solutions,
-    variant, device, torch (the reference's cache key) and which checks were selected."""
+    variant, device, torch (the reference's cache key), which checks were selected, the
+    limits and the sandbox (a student who timed out is graded again with more time)."""
     from grader.reference import cache_key, solutions_dir
+    from grader.sandbox import choose
 
-    return f"{cache_key(solutions_dir(), options.variant, options.device)}|{select.strip()}"
+    key = cache_key(solutions_dir(), options.variant, options.device)
+    return f"{key}|{select.strip()}|{options.limits}|{choose(options.sandbox).name}"
 
 
 def parser() -> argparse.ArgumentParser:

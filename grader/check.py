@@ -36,7 +36,7 @@ class Policy:
     dtype: ``strict`` (the dtype is part of the answer) or ``promote`` (compare in the wider
     dtype at the narrower one's tolerance).
     device: ``match`` (the device is part of the answer) or ``cpu`` (values are compared on
-    the CPU, with the tolerance widened for the device the submission ran on).
+    the CPU, with the tolerance for the device the run put the submission's inputs on).
     rtol/atol: override the per-dtype defaults for this check.
     tf32: the computation is matmul-based, so TF32 on a GPU legitimately changes float32
     results and the CUDA tolerance for TF32 applies.

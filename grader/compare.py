@@ -1,7 +1,7 @@
 """Comparing a submission's data with the reference's: the judge's core.
 
-Modelled on ``torch.testing``: one small class per kind of input (tensor, array, number,
-sequence, mapping, raised exception, other), each producing :class:`Mismatch` records; the
+Modelled on ``torch.testing``: one small function per kind of input (tensor or array,
+number, sequence, mapping, raised exception, other), each producing :class:`Mismatch` records; the
 wording of messages lives apart, in :func:`describe`. Everything here works on decoded wire
 values with numpy alone, so the judge never imports torch or touches submission objects.
 """

@@ -48,13 +48,18 @@ class Submission:
     error: str = ""  # set when nothing can be graded (corrupt archive...)
 
 
+def safe_id(text: str) -> str:
+    """A name usable as a file name and a CSV cell: letters, digits and ``._@-`` only."""
+    return re.sub(r"[^\w.@-]+", "_", text) or "submission"
+
+
 def student_id(path: Path) -> str:
     name = path.name
     for suffix in (".tar.gz", ".tgz", ".tar", ".zip", ".ipynb", ".py"):
         if name.endswith(suffix):
             name = name[: -len(suffix)]
             break
-    return re.sub(r"[^\w.@-]+", "_", name) or "submission"
+    return safe_id(name)
 
 
 def resolve(path: str | Path, modules: Iterable[str] = MODULES) -> Submission:

@@ -360,7 +360,12 @@ def decode_body(body: bytes) -> tuple[dict, Any]:
     for n in lens:
         buffers.append(view[offset : offset + n])
         offset += n
-    value = _Decoder(buffers).node(header.pop("value", {"t": "none"}))
+    try:
+        value = _Decoder(buffers).node(header.pop("value", {"t": "none"}))
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        if isinstance(exc, WireError):
+            raise
+        raise WireError(f"malformed value: {str(exc)[:200]}") from None
     return header, value
 
 

@@ -11,6 +11,7 @@ import importlib.util
 import io
 import os
 import sys
+import tempfile
 import traceback
 from typing import Any
 
@@ -163,7 +164,13 @@ def run_job(spec: dict, channel: Channel) -> None:
     """The worker's whole life: ``spec`` says what to load and which checks to run."""
     root = os.path.abspath(spec["root"])
     sys.path.insert(0, root)
-    os.chdir(spec.get("cwd") or root)
+    workdir = spec.get("cwd") or root
+    os.chdir(workdir)
+    # Home, temporary and cache folders inside this job's own folder, which the judge empties
+    # before the next job: nothing one student writes there can reach the next one.
+    for name in ("HOME", "TMPDIR", "MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        os.environ[name] = workdir
+    tempfile.tempdir = workdir
     channel.send({"event": "hello", "pid": os.getpid()})
     if spec.get("catalogue"):
         channel.send({"event": "catalogue"}, [c.catalogue_entry() for m in spec["modules"] for c in REGISTRY.get(m, [])])

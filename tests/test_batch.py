@@ -207,3 +207,17 @@ def test_progress_redraws_on_a_terminal_and_prints_lines_elsewhere():
         text = stream.getvalue()
         assert "2/2" in text and "/s" in text and "ETA" in text
         assert ("\r" in text) == tty and text.count("\n") == (1 if tty else 2)
+
+
+def test_every_student_gets_an_id_of_their_own(tmp_path):
+    from grader.batch import roster
+
+    for name in ("bob smith", "bob_smith"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "tensors.py").write_text("")
+    for name in ("alice.zip", "alice.tar", "alice.zip.py"):
+        (tmp_path / name).write_bytes(b"")
+    students, notes = roster(tmp_path)
+    ids = [s.id for s in students]
+    assert len(ids) == len(set(ids)) == 5, ids
+    assert "bob_smith" in ids and "bob_smith-2" in ids
