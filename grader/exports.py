@@ -10,11 +10,12 @@ errors...), so a TA sees at once whether a low score is the class's or the harne
 from __future__ import annotations
 
 import csv
-import os
+import io
 import statistics
 from collections import Counter
 from pathlib import Path
 
+from grader.files import write_atomic
 from grader.gradebook import GRADER_ERROR, Entry
 from grader.report import FAILED, PASSED, SKIPPED, Report
 from grader.reporters import jsonfile, markdown
@@ -102,18 +103,17 @@ def status_reason(entry: Entry) -> str:
 
 def write_csv(entries: list[Entry], path: Path) -> None:
     modules, checks = module_names(entries), check_ids(entries)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "total", "max", "percent", *modules, "status", "reason", *checks])
-        for entry in entries:
-            report = entry.report
-            points = {c.id: c.points for c in report.checks if c.status != SKIPPED}
-            per_module = {m.name: m.points for m in report.modules}
-            writer.writerow([entry.student, report.score, report.max_score, report.percent,
-                             *(per_module.get(m, "") for m in modules), entry.status, status_reason(entry),
-                             *(points.get(c, "") for c in checks)])
-    os.replace(tmp, path)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["id", "total", "max", "percent", *modules, "status", "reason", *checks])
+    for entry in entries:
+        report = entry.report
+        points = {c.id: c.points for c in report.checks if c.status != SKIPPED}
+        per_module = {m.name: m.points for m in report.modules}
+        writer.writerow([entry.student, report.score, report.max_score, report.percent,
+                         *(per_module.get(m, "") for m in modules), entry.status, status_reason(entry),
+                         *(points.get(c, "") for c in checks)])
+    write_atomic(path, text.getvalue())
 
 
 def write_feedback(entries: list[Entry], folder: Path) -> None:

@@ -10,11 +10,11 @@ Nothing of the notebook is executed: both are conversions of text.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
 
+from grader.files import write_atomic
 from grader.notebook import read
 from grader.report import Report
 from grader.reporters import markdown
@@ -33,20 +33,12 @@ def feedback_notebook(report: Report) -> nbformat.NotebookNode:
     return notebook
 
 
-def write_atomic(text: str, path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_notebook(report: Report, path: str | Path) -> None:
-    write_atomic(nbformat.writes(feedback_notebook(report)), path)
+    write_atomic(path, nbformat.writes(feedback_notebook(report)))
 
 
 def write_html(report: Report, path: str | Path) -> None:
     from nbconvert import HTMLExporter
 
     body, _ = HTMLExporter(sanitize_html=True).from_notebook_node(feedback_notebook(report))
-    write_atomic(body, path)
+    write_atomic(path, body)

@@ -25,12 +25,15 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
+from typing import TYPE_CHECKING
 
 from grader import grading
 from grader.grading import Submission, student_id
 from grader.reference import solutions_dir
 from grader.runner import PACKAGE_ROOT
+
+if TYPE_CHECKING:  # imported where a notebook is actually read (60 ms)
+    import nbformat
 
 MAX_NOTEBOOK_BYTES = 20 << 20
 #: cell magics whose body is Python that Jupyter runs once; every other cell magic is skipped

@@ -13,11 +13,11 @@ import hashlib
 import importlib.metadata
 import os
 import platform
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader import wire
+from grader.files import write_atomic
 from grader.course import MODULES, SEEDS
 from grader.runner import PACKAGE_ROOT, CheckOutcome, GraderError, Job, Limits, Runner, Zygote
 from grader.sandbox import ProcessSandbox
@@ -137,10 +137,6 @@ def healthy(reference: Reference) -> bool:
 def store(path: Path, data: bytes) -> None:
     """Write atomically; an unwritable cache only costs speed."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        write_atomic(path, data)
     except OSError:
         pass

@@ -311,7 +311,6 @@ class Runner:
         """Run every job; ``on_done`` is called as each one finishes (results are final)."""
         queue = iter(jobs)
         exhausted = False
-        active: dict[int, Job] = {}
         while True:
             for z in self.zygotes:
                 if z.ready and z.attempt is None and not exhausted:

@@ -18,7 +18,6 @@ tests/mutants.py, one that loops in a call until the check times out, one that c
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import random
 import shutil

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from grader.files import write_atomic
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, Report
 from grader.reporters.terminal import fmt
 from grader.reporters.text import printable
@@ -71,6 +72,4 @@ def render(report: Report) -> str:
 def write(report: Report, path: str | Path) -> None:
     """Overwrite: ``$GITHUB_STEP_SUMMARY`` is a fresh file for each step, and a re-graded
     student's feedback file must not keep the old verdict."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(report), encoding="utf-8")
+    write_atomic(path, render(report))
