@@ -40,14 +40,29 @@ class Limits:
     cpu: int = 300  # CPU seconds per worker
     fsize: int = 64 << 20
     nofile: int = 256
-    nproc: int = 64
+    nproc: int = 256  # processes and threads a worker may add to what its user already runs
     output: int = 16 << 20  # bytes of stdout+stderr after which the worker is stopped
     results: int = 256 << 20  # bytes of result frames after which the worker is stopped
     keep_output: int = 32 << 10  # bytes of each stream shown in the feedback
     restarts: int = 20
 
     def for_worker(self) -> dict:
-        return {"memory": self.memory, "cpu": self.cpu, "fsize": self.fsize, "nofile": self.nofile, "nproc": self.nproc}
+        return {"memory": self.memory, "cpu": self.cpu, "fsize": self.fsize, "nofile": self.nofile,
+                "nproc": user_tasks() + self.nproc}
+
+
+def user_tasks() -> int:
+    """Processes and threads of this user, which is what RLIMIT_NPROC counts. Read here, in
+    the judge, which sees every one (a sandboxed zygote sees only its own namespace)."""
+    uid, count = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry}/task"))
+            except OSError:
+                pass  # gone while we counted
+    return count
 
 
 #: Seconds a worker has to exit after "done", and a zygote to answer a kill, before the
