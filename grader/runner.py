@@ -195,7 +195,9 @@ class Zygote:
         self.attempt: Attempt | None = None
         self.log = None
         self.failed_starts = 0
-        self.tag = f"GRADER_ZYGOTE={uuid.uuid4().hex}"  # in the environment of everything it starts
+        # in the environment of everything a process-mode zygote starts (bwrap clears it: there
+        # the PID namespace ends every process of the sandbox with the zygote)
+        self.tag = f"GRADER_ZYGOTE={uuid.uuid4().hex}"
 
     def start(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
