@@ -106,6 +106,11 @@ def collect_files(submission: Submission) -> dict[str, str]:
     return files
 
 
+def lacks_gpu(entry: dict, device: str) -> bool:
+    """A check that needs CUDA, on a run that has none: skipped, not failed."""
+    return entry["requires_cuda"] and not device.startswith("cuda")
+
+
 def outcome_message(outcome: CheckOutcome) -> str:
     if outcome.outcome == "missing":
         return outcome.message
@@ -127,7 +132,7 @@ def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> Ch
     result = CheckResult(id=entry["id"], module=entry["module"], name=entry["name"],
                          description=entry["description"], max_points=float(entry["points"]), points=0.0,
                          status=FAILED)
-    if entry["requires_cuda"] and not job.device.startswith("cuda"):
+    if lacks_gpu(entry, job.device):
         result.status, result.message = SKIPPED, "needs a CUDA device (run with --device cuda on a GPU)"
         return result
     status = job.module_status.get(entry["module"], {})
@@ -283,7 +288,7 @@ class Grader:
                     continue
                 key = f"{number}:{submission.student}"
                 pending[key], selections[key] = submission, selected
-                runnable = [e for e in selected if not (e["requires_cuda"] and not self.options.device.startswith("cuda"))]
+                runnable = [e for e in selected if not lacks_gpu(e, self.options.device)]
                 yield Job(name=key, root=submission.root, files=files, modules=submission.modules, checks=runnable,
                           seeds=list(SEEDS[self.options.variant]), variant=self.options.variant,
                           device=self.options.device, namespaces=submission.namespaces)
