@@ -198,6 +198,9 @@ def grade(todo: list[Student], options, version: str, book) -> int:
 
     try:
         with Grader(options) as grader:
+            if grader.sandbox.name == "process":
+                print("warning: the process sandbox does not isolate students from each other, from "
+                      "solutions/ or from the network; install bubblewrap for a class", file=sys.stderr)
             grader.grade((submission_for(s) for s in todo), on_report)
     finally:
         progress.close()

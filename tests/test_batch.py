@@ -78,6 +78,7 @@ def test_batch_scores_each_student_as_grading_alone_does(tmp_path):
         student(subs, name, edits)
     result = batch(subs, out)
     assert result.returncode == 0, result.stderr
+    assert "process sandbox does not isolate students" in result.stderr
     for name in ("correct", "partial", "broken", "loops", "exits"):
         alone = tmp_path / f"{name}.json"
         single = run_cli(str(subs / name), "--json", str(alone), *SELECT, *LIMITS)
