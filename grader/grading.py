@@ -269,39 +269,39 @@ class Grader:
 
     def grade(self, submissions: Iterable[Submission], on_report: Callable[[Submission, Report], None]) -> None:
         """Grade each submission; ``on_report`` gets each report as soon as it is final."""
-        pending: dict[str, Submission] = {}
-        selections: dict[str, list[dict]] = {}
+        pending: dict[str, tuple[Submission, list[dict]]] = {}
+
+        def fail(submission: Submission, selected: list[dict]) -> None:
+            on_report(submission, failed_report(submission, self.reference, selected, self.sandbox.name,
+                                                self.options.variant, self.options.device))
 
         def jobs():
             for number, submission in enumerate(submissions):
                 selected = self.selected(submission.modules)
+                if not submission.error:
+                    try:
+                        files = collect_files(submission)
+                    except (SubmissionError, OSError) as exc:
+                        submission.error = str(exc)
                 if submission.error:
-                    on_report(submission, failed_report(submission, self.reference, selected, self.sandbox.name,
-                                                        self.options.variant, self.options.device))
-                    continue
-                try:
-                    files = collect_files(submission)
-                except (SubmissionError, OSError) as exc:
-                    submission.error = str(exc)
-                    on_report(submission, failed_report(submission, self.reference, selected, self.sandbox.name,
-                                                        self.options.variant, self.options.device))
+                    fail(submission, selected)
                     continue
                 key = f"{number}:{submission.student}"
-                pending[key], selections[key] = submission, selected
+                pending[key] = submission, selected
                 runnable = [e for e in selected if not lacks_gpu(e, self.options.device)]
                 yield Job(name=key, root=submission.root, files=files, modules=submission.modules, checks=runnable,
                           seeds=list(SEEDS[self.options.variant]), variant=self.options.variant,
                           device=self.options.device, namespaces=submission.namespaces)
 
         def done(job: Job) -> None:
-            submission, selected = pending.pop(job.name), selections.pop(job.name)
+            submission, selected = pending.pop(job.name)
             try:
                 report = judge(job, submission, self.reference, selected, self.sandbox.name)
             except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the class's grading
                 submission.error = f"the grader failed to judge this submission ({type(exc).__name__}: {exc}); " \
                                    "tell your instructor"
-                report = failed_report(submission, self.reference, selected, self.sandbox.name,
-                                       self.options.variant, self.options.device)
+                fail(submission, selected)
+                return
             on_report(submission, report)
 
         started = time.monotonic()

@@ -291,7 +291,7 @@ class Attempt:
         """What the worker needs: modules are imported from ``root``, files are written in ``workdir``."""
         job = self.job
         return {
-            "root": root, "cwd": workdir, "scratch": workdir, "modules": job.modules,
+            "root": root, "cwd": workdir, "modules": job.modules,
             "checks": None if job.checks is None else [c["id"] for c in job.remaining()], "seeds": job.seeds, "variant": job.variant,
             "device": job.device, "reference": job.reference, "catalogue": job.catalogue and self.number == 0,
             "namespaces": job.namespaces, "limits": self.limits.for_worker(),
@@ -349,18 +349,14 @@ class Runner:
     def launch(self, job: Job, zygote: Zygote, number: int) -> None:
         attempt = Attempt(job, zygote, self.limits, number)
         workdir = zygote.scratch / "work"
-        if job.copy:
-            shutil.rmtree(workdir, ignore_errors=True)
-            for relative, source in job.files.items():
-                target = workdir / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
-            workdir.mkdir(exist_ok=True)
-            root = str(workdir)
-        else:  # the reference: imported where it lies, but never writing there
-            shutil.rmtree(workdir, ignore_errors=True)
-            workdir.mkdir()
-            root = job.root
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir()
+        for relative, source in job.files.items() if job.copy else ():
+            target = workdir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        # the reference is imported where it lies (but never writes there)
+        root = str(workdir) if job.copy else job.root
         pipes = [os.pipe() for _ in range(3)]
         zygote.attempt = attempt
         for (r, _), kind in zip(pipes, ("result", "stdout", "stderr")):

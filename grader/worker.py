@@ -192,7 +192,7 @@ def run_job(spec: dict, channel: Channel) -> None:
             for index in range(check.cases):
                 seed = spec["seeds"][index]
                 channel.send({"event": "start", "check": check.id, "case": index})
-                case = Case(seed, device=device, scratch=spec.get("scratch"), variant=spec.get("variant", "public"))
+                case = Case(seed, device=device, scratch=workdir, variant=spec.get("variant", "public"))
                 outcome, value = run_case(check, sub, case, root)
                 channel.send({"event": "result", "check": check.id, "case": index, **outcome}, value)
     channel.send({"event": "done"})
