@@ -278,6 +278,10 @@ def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # The documented recipe for a process that forks without exec: no collections while
+    # the imports build their millions of objects (a fifth of `import torch, torchvision`
+    # went on full collections of a heap that only grows), a freeze before forking.
+    gc.disable()
     parser = argparse.ArgumentParser(prog="python -m grader.zygote")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules to import once")
@@ -299,6 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     # Everything imported so far is shared by every worker; frozen, the workers' garbage
     # collections never touch (and so never copy) those pages.
     gc.freeze()
+    gc.enable()
     serve(sock)
 
 
