@@ -7,7 +7,7 @@ them re-judges anything. ``to_dict`` is the versioned JSON schema documented in 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 SCHEMA = "grader-report/1"
 
@@ -82,11 +82,11 @@ class Report:
         return round(100.0 * self.score / self.max_score, 2) if self.max_score else 0.0
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data.update(schema=SCHEMA, score=self.score, max_score=self.max_score,
-                    skipped_points=self.skipped_points, percent=self.percent)
-        for module, raw in zip(self.modules, data["modules"]):
-            raw.update(points=module.points, max_points=module.max_points)
+        # by hand rather than dataclasses.asdict, whose deep copies took 2 ms a report
+        data = {**shallow(self), "notes": list(self.notes), "schema": SCHEMA, "score": self.score,
+                "max_score": self.max_score, "skipped_points": self.skipped_points, "percent": self.percent}
+        data["modules"] = [{**shallow(m), "checks": [shallow(c) for c in m.checks], "points": m.points,
+                            "max_points": m.max_points} for m in self.modules]
         return data
 
     @classmethod
@@ -98,3 +98,8 @@ class Report:
         fields = {k: data[k] for k in ("submission", "student", "variant", "device", "sandbox", "notes", "stdout",
                                       "stderr", "duration", "grader_version", "status") if k in data}
         return cls(modules=modules, **fields)
+
+
+def shallow(record) -> dict:
+    """A dataclass's fields as a dict, without copying what they hold (strings and numbers)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
