@@ -184,10 +184,11 @@ def text(value: Any, limit: int = 8000) -> str:
 class Zygote:
     """A zygote process and the one job it runs at a time."""
 
-    def __init__(self, sandbox, preload: Iterable[str] = (), trusted: bool = False) -> None:
+    def __init__(self, sandbox, preload: Iterable[str] = (), trusted: bool = False, huge_pages: bool = False) -> None:
         self.sandbox = sandbox
         self.preload = ",".join(preload)
         self.trusted = trusted
+        self.huge_pages = huge_pages  # see grader.zygote.collapse_to_huge_pages
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
@@ -202,6 +203,8 @@ class Zygote:
     def start(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [sys.executable, "-m", "grader.zygote", "--fd", str(child.fileno()), "--preload", self.preload]
+        if self.huge_pages:
+            argv.append("--huge-pages")
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         env.setdefault("MPLBACKEND", "Agg")

@@ -277,6 +277,31 @@ def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
     return json.loads(data), fds
 
 
+MADV_COLLAPSE = 25  # Linux >= 6.1
+HUGE_PAGE = 2 << 20
+
+
+def collapse_to_huge_pages(min_bytes: int = 8 << 20) -> None:
+    """Back this process's large anonymous regions (torch's heap: 300 MB) with 2 MB pages.
+
+    Forking copies, and a worker's exit tears down, one page-table entry per page the zygote
+    has written: with 4 KB pages that was a tenth of a class's CPU time (perf). With 2 MB
+    pages there are 512 times fewer, and forking, running and ending a small worker costs
+    8 ms instead of 24 (scripts/bench_fork.py). Collapsing costs 0.4 to 0.8 s once, so the
+    judge asks for it only when a zygote has enough jobs ahead (grader.grading.HUGE_PAGES_FROM).
+    Where the kernel cannot (no THP, older than 6.1) this does nothing.
+    """
+    _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    with open("/proc/self/maps") as fh:
+        regions = [line.split() for line in fh]
+    for fields in regions:
+        low, high = (int(x, 16) for x in fields[0].split("-"))
+        anonymous = len(fields) < 6 or fields[5] == "[heap]"
+        start, end = -(-low // HUGE_PAGE) * HUGE_PAGE, high // HUGE_PAGE * HUGE_PAGE
+        if fields[1].startswith("rw") and anonymous and high - low >= min_bytes and end > start:
+            _libc.madvise(start, end - start, MADV_COLLAPSE)
+
+
 def main(argv: list[str] | None = None) -> None:
     # The documented recipe for a process that forks without exec: no collections while
     # the imports build their millions of objects (a fifth of `import torch, torchvision`
@@ -285,6 +310,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m grader.zygote")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules to import once")
+    parser.add_argument("--huge-pages", action="store_true", help="worth it when many jobs follow (see collapse_to_huge_pages)")
     args = parser.parse_args(argv)
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     sock = socket.socket(fileno=args.fd)
@@ -304,6 +330,8 @@ def main(argv: list[str] | None = None) -> None:
     # collections never touch (and so never copy) those pages.
     gc.freeze()
     gc.enable()
+    if args.huge_pages:
+        collapse_to_huge_pages()
     serve(sock)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,29 @@ def test_an_ungradable_submission_scores_zero_with_its_reason_and_the_usual_skip
     assert report.status == "error" and report.score == 0
     assert report.max_score == 99 and report.skipped_points == 1  # the GPU check is skipped, not failed
     assert all(c.message for c in report.checks if c.status == "failed")
+
+
+def anon_huge_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("AnonHugePages:"))
+
+
+@pytest.mark.timeout(300)
+def test_a_class_sized_session_forks_from_huge_pages_and_grades_the_same(tmp_path):
+    from grader.grading import HUGE_PAGES_FROM, Grader, Options
+
+    mutant = MUTANTS[0]
+    submissions = [resolve(SOLUTIONS), submission_with(tmp_path, mutant)]
+    reports = {}
+    with Grader(Options(sandbox="process", jobs=1, expected=HUGE_PAGES_FROM)) as grader:
+        grader.grade(submissions, lambda sub, report: reports.__setitem__(sub.path, report))
+        zygote = grader.runner.zygotes[0]
+        assert zygote.huge_pages
+        thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+        if thp.exists() and "[never]" not in thp.read_text():
+            assert anon_huge_kb(zygote.proc.pid) > 100 << 10  # torch's heap, in 2 MB pages
+    full, buggy = (reports[s.path] for s in submissions)
+    assert full.score == full.max_score == 99
+    assert {c.name for c in buggy.checks if c.status == "failed"} == set(mutant["lost"])
+    with Grader(Options(sandbox="process", jobs=2, expected=2 * HUGE_PAGES_FROM - 1)) as grader:
+        assert not any(z.huge_pages for z in grader.runner.zygotes)  # a student's run never pays for it
