@@ -44,7 +44,8 @@ from mutants import MUTANTS  # noqa: E402
 
 from grader.course import MODULES  # noqa: E402
 
-COMMON = ["--timeout", "3"]  # per check: the looping submission costs 3 s, not 10
+TIMEOUT = 3.0  # per check: the looping submission costs 3 s, not 10
+COMMON = ["--timeout", f"{TIMEOUT:g}"]
 HOSTILE = {
     "times_out": ("tensors", "def mixed_sums(xr, b, c):\n    while True:\n        pass\n"),
     "exits": ("broadcasting", "def broadcast_shape(shape_a, shape_b):\n    import os\n    os._exit(1)\n"),
@@ -265,6 +266,12 @@ def main() -> None:
               f"({setup:.1f} s of it imports and reference), {rate:.2f} subs/s;  floor / batch = {rate / batch_rate:.2f}x"
               + (f";  floor / baseline = {rate / baseline_rate:.1f}x" if baseline_rate else "")
               + f"\n    without its imports: {steady:.2f} subs/s, {steady / batch_rate:.2f}x the batch")
+        # What a perfect batch would do: the floor's imports once, then the floor's own speed on
+        # every core, plus the looping submission's timeout on one of them; no isolation cost at all.
+        ideal = args.n / (setup + (len(safe) / steady + TIMEOUT) / args.jobs)
+        print(f"(d) bound: a perfect -j {args.jobs} batch (no isolation cost) would grade {ideal:.2f} subs/s"
+              + (f" = {ideal / baseline_rate:.1f}x the baseline" if baseline_rate else "")
+              + f"; this batch reaches {batch_rate / ideal:.0%} of it")
         print("targets: batch >= 50x the process-per-submission baseline (sequential); floor / batch <= 2x")
     finally:
         shutil.rmtree(work, ignore_errors=True)
