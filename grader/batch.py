@@ -123,7 +123,8 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submissions", help="folder whose every entry is one student's submission")
     parser.add_argument("-o", "--out", required=True, help="output folder (gradebook, grades.csv, feedback/...)")
-    parser.add_argument("-j", "--jobs", type=int, default=len(os.sched_getaffinity(0)), metavar="N",
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    parser.add_argument("-j", "--jobs", type=int, default=cores, metavar="N",
                         help="submissions graded in parallel (default: the cores, %(default)s here)")
     parser.add_argument("--regrade", action="store_true",
                         help="grade every submission again, even those unchanged since the last run")

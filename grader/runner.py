@@ -79,6 +79,12 @@ class GraderError(RuntimeError):
     """The grader itself cannot work (not a submission's fault): exit code 3."""
 
 
+#: The zygote relies on Linux: fork without exec, prctl (subreaper, parent-death signal),
+#: pidfd, /proc, SOCK_SEQPACKET. Said plainly rather than failed at in the zygote.
+UNSUPPORTED_PLATFORM = ("the grader runs submissions with Linux facilities (fork server, /proc, pidfd) and cannot "
+                        "run them on {platform}: use Linux, or WSL 2 on Windows")
+
+
 class Stream:
     """A capped capture of a worker's stdout or stderr: the first bytes, and a count."""
 
@@ -206,6 +212,8 @@ class Zygote:
         self.tag = f"GRADER_ZYGOTE={uuid.uuid4().hex}"
 
     def start(self) -> None:
+        if not sys.platform.startswith("linux"):
+            raise GraderError(UNSUPPORTED_PLATFORM.format(platform=sys.platform))
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [sys.executable, "-m", "grader.zygote", "--fd", str(child.fileno()), "--preload", self.preload]
         if self.huge_pages:

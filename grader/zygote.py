@@ -289,11 +289,16 @@ def collapse_to_huge_pages(min_bytes: int = 8 << 20) -> None:
     pages there are 512 times fewer, and forking, running and ending a small worker costs
     8 ms instead of 24 (scripts/bench_fork.py). Collapsing costs 0.4 to 0.8 s once, so the
     judge asks for it only when a zygote has enough jobs ahead (grader.grading.HUGE_PAGES_FROM).
-    Where the kernel cannot (no THP, older than 6.1) this does nothing.
+    Where the kernel cannot (no THP, older than 6.1, not Linux) this does nothing.
     """
+    if not sys.platform.startswith("linux"):
+        return  # MADV_COLLAPSE and /proc/self/maps are Linux's
     _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    with open("/proc/self/maps") as fh:
-        regions = [line.split() for line in fh]
+    try:
+        with open("/proc/self/maps") as fh:
+            regions = [line.split() for line in fh]
+    except OSError:
+        return
     for fields in regions:
         low, high = (int(x, 16) for x in fields[0].split("-"))
         anonymous = len(fields) < 6 or fields[5] == "[heap]"

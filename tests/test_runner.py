@@ -28,3 +28,14 @@ def test_a_zygote_that_cannot_start_is_a_grader_error_with_its_reason(tmp_path):
             runner.run([job])
     finally:
         runner.close()
+
+
+def test_a_platform_without_linux_facilities_is_told_so_plainly(monkeypatch, capsys):
+    from conftest import SOLUTIONS
+    from grader import cli
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert cli.main([str(SOLUTIONS), "--sandbox", "process"]) == cli.EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "cannot run them on darwin: use Linux, or WSL 2 on Windows" in err
+    assert "Traceback" not in err
