@@ -341,9 +341,14 @@ class Runner:
     # ------------------------------------------------------------------ scheduling
 
     def run(self, jobs: Iterable[Job], on_done: Callable[[Job], None] = lambda job: None) -> None:
-        """Run every job; ``on_done`` is called as each one finishes (results are final)."""
+        """Run every job; ``on_done`` is called as each one finishes (results are final).
+
+        A finished job reaches ``on_done`` only once the zygote it freed has its next job, so
+        judging and recording it overlap the next worker instead of leaving the zygote idle.
+        """
         queue = iter(jobs)
         exhausted = False
+        finished: list[Job] = []
         while True:
             for z in self.zygotes:
                 if z.ready and z.attempt is None and not exhausted:
@@ -352,9 +357,11 @@ class Runner:
                         exhausted = True
                         break
                     self.begin(job, z)
+            while finished:
+                on_done(finished.pop(0))
             if exhausted and all(z.attempt is None for z in self.zygotes):
                 return
-            self.poll(on_done)
+            self.poll(finished.append)
 
     def begin(self, job: Job, zygote: Zygote) -> None:
         job.started = job.started or time.monotonic()
