@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import stat
 import tarfile
-import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import IO, Iterator
 
-from grader import grading, notebook  # modules, not names: grading imports this module while it loads
+from grader import grading, notebook, scratch  # modules, not names: grading imports this module while it loads
 from grader.grading import Submission, student_id
 
 MAX_FILES = grading.MAX_FILES
@@ -173,12 +172,12 @@ def inside(archive: Path, root: Path, modules: list[str]) -> Submission:
 def resolve_archive(path: Path, modules: list[str]) -> Submission | None:
     if not (path.is_file() and is_archive(path)):
         return None
-    scratch = Path(tempfile.mkdtemp(prefix="grader-archive-"))
+    folder = scratch.make("archive-")
     try:
-        notes = unpack(path, scratch)
+        notes = unpack(path, folder)
     except ArchiveError as exc:
-        return notebook.tie(scratch, Submission(student_id(path), str(path), str(scratch), list(modules), error=str(exc)))
-    submission = notebook.tie(scratch, inside(path, look_through(scratch), modules))
+        return notebook.tie(folder, Submission(student_id(path), str(path), str(folder), list(modules), error=str(exc)))
+    submission = notebook.tie(folder, inside(path, look_through(folder), modules))
     submission.notes = notes + submission.notes
     return submission
 

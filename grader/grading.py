@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 
 import grader
 from grader import reference as reference_mod
+from grader import scratch
 from grader.check import Policy
 from grader.compare import compare
 from grader.course import MODULES, SEEDS
@@ -252,6 +253,7 @@ class Grader:
 
         self.options = options
         self.sandbox = choose(options.sandbox)
+        scratch.remove_stale()  # what graders killed earlier (SIGKILL) could not remove
         # Started first, so that their `import torch` overlaps with the reference's.
         jobs = max(1, options.jobs)
         huge_pages = options.expected >= HUGE_PAGES_FROM * jobs

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
-import tempfile
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader import grading
+from grader import grading, scratch
 from grader.grading import Submission, student_id
 from grader.reference import solutions_dir
 from grader.runner import PACKAGE_ROOT
@@ -204,7 +202,7 @@ def prepare(notebook_path: Path, modules: list[str], root: Path, name: str) -> S
 
 def tie(folder: Path, owner: Submission) -> Submission:
     """Remove ``folder`` once ``owner`` is gone (until then the runner copies from it, on each restart too)."""
-    weakref.finalize(owner, shutil.rmtree, folder, True)
+    weakref.finalize(owner, scratch.remove, folder)
     return owner
 
 
@@ -212,7 +210,7 @@ def resolve_notebook(path: Path, modules: list[str]) -> Submission | None:
     """A ``.ipynb`` handed in on its own: the program goes in a scratch folder of its own."""
     if path.suffix != ".ipynb" or not path.is_file():
         return None
-    root = Path(tempfile.mkdtemp(prefix="grader-notebook-"))
+    root = scratch.make("notebook-")
     return tie(root, prepare(path, modules, root, path.name))
 
 

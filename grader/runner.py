@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from grader import wire
+from grader import scratch, wire
 from grader.zygote import kill_tagged
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -200,7 +200,7 @@ class Zygote:
         self.preload = ",".join(preload)
         self.trusted = trusted
         self.huge_pages = huge_pages  # see grader.zygote.collapse_to_huge_pages
-        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.scratch = scratch.make()
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.ready = False
@@ -279,7 +279,7 @@ class Zygote:
         if self.log is not None:
             self.log.close()
             self.log = None
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        scratch.remove(self.scratch)
 
 
 class Attempt:
@@ -436,7 +436,7 @@ class Runner:
                 raise GraderError(f"the worker process could not start (sandbox {zygote.sandbox.name}): "
                                   f"{zygote.log_tail()}")
         zygote.stop()
-        zygote.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        zygote.scratch = scratch.make()
         zygote.start()
         self.selector.register(zygote.sock, selectors.EVENT_READ, ("zygote", zygote))
         if attempt is not None:

@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -76,6 +77,11 @@ def committed(out: Path) -> dict[str, int]:
         return {}
 
 
+def scratch_folders() -> set[Path]:
+    """The grader's scratch folders and their locks in the temporary directory."""
+    return set(Path(tempfile.gettempdir()).glob("grader-*"))
+
+
 def check_points(report: dict) -> dict[str, float]:
     return {c["id"]: c["points"] for m in report["modules"] for c in m["checks"]}
 
@@ -119,6 +125,7 @@ def test_a_killed_batch_resumes_and_grades_nobody_twice(tmp_path, sig):
     for name, edits in {"a": {}, "b": LOOPS, "c": PARTIAL, "d": BROKEN}.items():
         student(subs, name, edits)
     cmd = [sys.executable, "-m", "grader", "batch", str(subs), "-o", str(out), "-j", "1", *SELECT, *LIMITS]
+    scratch_before = scratch_folders()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -133,10 +140,13 @@ def test_a_killed_batch_resumes_and_grades_nobody_twice(tmp_path, sig):
         assert proc.returncode == 130 and "run the same command again" in stderr
     done = attempts(out)
     assert 1 <= len(done) < 4
+    # Ctrl-C cleans up; SIGKILL cannot, and the next run removes what it left
+    assert bool(scratch_folders() - scratch_before) == (sig == signal.SIGKILL)
     again = batch(subs, out, jobs=1)
     assert again.returncode == 0, again.stderr
     assert f"{4 - len(done)} to grade, {len(done)} unchanged" in again.stderr
     assert attempts(out) == {"a": 1, "b": 1, "c": 1, "d": 1}
+    assert scratch_folders() - scratch_before == set()
 
 
 @pytest.mark.timeout(180)
