@@ -323,9 +323,10 @@ def main(argv: list[str] | None = None) -> None:
     import torch  # noqa: F401
 
     from grader import worker  # noqa: F401 - 11 ms a job when each worker imported it itself
-    from grader.course import load_checks
+    from grader.course import load_checks, prepare
 
     load_checks()
+    prepare()
     for name in filter(None, args.preload.split(",")):
         try:
             importlib.import_module(name)

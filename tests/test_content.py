@@ -13,7 +13,8 @@ import pytest
 import torch
 import torchvision
 
-from grader.course.cifar_data import BASE_FOLDER, fake_cifar_checksums, real_cifar_root, write_fake_cifar
+from grader.course.cifar_data import (BASE_FOLDER, fake_cifar_checksums, fake_cifar_files, real_cifar_root,
+                                      write_fake_cifar)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -210,9 +211,21 @@ def test_fake_cifar_checksums_are_scoped(tmp_path):
 
 def test_fake_cifar_is_deterministic(tmp_path):
     a = write_fake_cifar(tmp_path / "a", n_train=10, n_test=3, seed=1)
+    fake_cifar_files.cache_clear()  # built again from the seed, not copied from the cache
     b = write_fake_cifar(tmp_path / "b", n_train=10, n_test=3, seed=1)
     for name in os.listdir(Path(a) / BASE_FOLDER):
         assert (Path(a) / BASE_FOLDER / name).read_bytes() == (Path(b) / BASE_FOLDER / name).read_bytes()
+
+
+def test_the_zygote_prepares_the_fake_cifar_of_every_seed_before_forking(tmp_path):
+    from grader.course import SEEDS, cifar, prepare
+
+    fake_cifar_files.cache_clear()
+    prepare()
+    built = fake_cifar_files.cache_info()
+    assert built.currsize == len(SEEDS["public"]) + len(SEEDS["hidden"])
+    write_fake_cifar(tmp_path, cifar.TRAIN_IMAGES, cifar.TEST_IMAGES, SEEDS["hidden"][-1])  # as the check does
+    assert fake_cifar_files.cache_info().hits == built.hits + 1
 
 
 def test_real_cifar_root(tmp_path):

@@ -32,6 +32,16 @@ def load_checks() -> dict:
     return check.REGISTRY
 
 
+def prepare() -> None:
+    """Compute what every worker would otherwise rebuild: each check module may define
+    ``prepare(seeds)``, called here (by a zygote, before it forks) with every variant's seeds."""
+    seeds = [seed for variant in SEEDS.values() for seed in variant]
+    for module in MODULES:
+        hook = getattr(importlib.import_module(f"{__name__}.{module}"), "prepare", None)
+        if hook is not None:
+            hook(seeds)
+
+
 def validate_points(registry: dict) -> None:
     """Raise ``ValueError`` unless the checks of each module sum to ``POINTS[module]``.
 
