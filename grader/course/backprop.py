@@ -97,7 +97,7 @@ def train_trajectory(sub, case):
     "train runs SGD with one random sample per iteration and records the loss, w and b of every step."
     xx = np.arange(0, 1, 0.01)
     yy = np.exp(0.5 * xx + 2)
-    losses, ws, bs = sub.train(xx, yy, learning_rate=1e-3, n_iter=800, seed=case.seed)
+    losses, ws, bs = sub.train(xx, yy, learning_rate=1e-3, n_iter=200, seed=case.seed)
     return {
         "losses": np.asarray(losses, dtype=np.float64),
         "ws": np.asarray(ws, dtype=np.float64),
