@@ -401,6 +401,10 @@ class Runner:
         deadlines = [self.deadline(z.attempt) for z in self.zygotes if z.attempt]
         timeout = max(0.0, min(deadlines, default=time.monotonic() + 1.0) - time.monotonic())
         for key, _ in self.selector.select(min(timeout, 1.0)):
+            if self.selector.get_map().get(key.fd) is not key:
+                # An earlier event of this batch closed it (a worker ended) and a new pipe may
+                # already have its number: reading it would take another worker's output.
+                continue
             kind, owner = key.data
             if kind == "zygote":
                 self.on_zygote(owner, on_done)

@@ -3,11 +3,13 @@ error (exit 3, the reason shown), never a hang or a traceback."""
 
 from __future__ import annotations
 
+import os
+import selectors
 import sys
 
 import pytest
 
-from grader.runner import GraderError, Job, Runner, Zygote
+from grader.runner import Attempt, GraderError, Job, Limits, Runner, Stream, Zygote
 
 
 class BrokenSandbox:
@@ -39,3 +41,36 @@ def test_a_platform_without_linux_facilities_is_told_so_plainly(monkeypatch, cap
     err = capsys.readouterr().err
     assert "cannot run them on darwin: use Linux, or WSL 2 on Windows" in err
     assert "Traceback" not in err
+
+
+def test_an_event_for_a_pipe_closed_earlier_in_the_same_batch_is_not_read():
+    """A worker that ends closes its pipes, and a relaunched one may get the same numbers
+    while events of the old ones are still to be handled: those must not read the new pipes."""
+    def attempt(name):
+        job = Job(name=name, root=".", modules=[], checks=[], seeds=[])
+        job.stdout, job.stderr = Stream(100), Stream(100)
+        return Attempt(job, None, Limits(), 0)
+
+    runner = Runner([])
+    old, new = attempt("old"), attempt("new")
+    r, w = os.pipe()
+    old.fds[r] = "stdout"
+    runner.selector.register(r, selectors.EVENT_READ, ("pipe", old))
+    stale = runner.selector.get_key(r)
+    runner.close_pipes(old)  # the old worker ended...
+    os.close(w)
+    r2, w2 = os.pipe()  # ...and the new one's pipe takes the freed number
+    assert r2 == r
+    os.set_blocking(r2, False)
+    new.fds[r2] = "stdout"
+    runner.selector.register(r2, selectors.EVENT_READ, ("pipe", new))
+    os.write(w2, b"the new worker's output")
+    runner.selector.select = lambda timeout=None: [(stale, selectors.EVENT_READ)]
+    try:
+        runner.poll(lambda job: None)
+        assert old.job.stdout.total + old.job.stderr.total == 0
+        assert os.read(r2, 100) == b"the new worker's output"
+    finally:
+        runner.close_pipes(new)
+        os.close(w2)
+        runner.close()
