@@ -145,6 +145,7 @@ class Job:
     finished: float = 0.0
     leftovers: int = 0
     raw: bytearray | None = None  # the reference's frames, kept for the cache
+    cases: dict | None = None  # check id -> number of cases asked for (built on first use)
 
     def remaining(self) -> list[dict]:
         """Checks with no result yet whose module loaded (or has not been tried)."""
@@ -159,7 +160,9 @@ class Job:
             return False
         if self.checks is None:  # the reference run: trusted, takes every check it reports
             return type(check_id) is str
-        return any(c["id"] == check_id and case < c["cases"] for c in self.checks)
+        if self.cases is None:
+            self.cases = {c["id"]: c["cases"] for c in self.checks}
+        return type(check_id) is str and case < self.cases.get(check_id, 0)
 
     def apply(self, meta: dict, value: Any) -> None:
         """Record one frame's facts (the runner handles its timing).

@@ -337,6 +337,10 @@ def _typed(value: Any, kind: type) -> Any:
     return value
 
 
+#: One decoder for every frame: json.loads with an option builds a new one per call.
+_HEADER_DECODER = json.JSONDecoder(parse_constant=_no_constants)
+
+
 def decode_body(body: bytes) -> tuple[dict, Any]:
     """Decode one frame body (without its length prefix) into ``(meta, value)``."""
     if len(body) < 4:
@@ -345,7 +349,7 @@ def decode_body(body: bytes) -> tuple[dict, Any]:
     if head_len > len(body) - 4:
         raise WireError("truncated frame header")
     try:
-        header = json.loads(bytes(body[4 : 4 + head_len]), parse_constant=_no_constants)
+        header = _HEADER_DECODER.decode(bytes(body[4 : 4 + head_len]).decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise WireError(f"frame header is not JSON: {exc}") from None
     if not isinstance(header, dict):
