@@ -35,6 +35,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from mutants import MUTANTS  # noqa: E402
 
 from grader.course import MODULES  # noqa: E402
+from grader.notebooks_build import build_notebook  # noqa: E402
 
 TIMEOUT = 3.0  # per check: the looping submission costs 3 s, not 10
 COMMON = ["--timeout", f"{TIMEOUT:g}"]
@@ -53,9 +55,10 @@ HOSTILE = {
 }
 
 
-def build(folder: Path, n: int, seed: int = 0) -> dict[str, str]:
-    """N submission folders: hostile ones first, then ~20% with a bug, the rest correct.
-    Returns student -> kind."""
+def build(folder: Path, n: int, seed: int = 0, notebooks: bool = False) -> dict[str, str]:
+    """N submissions: hostile ones first, then ~20% with a bug, the rest correct; each a
+    folder of modules, or (``notebooks``) one notebook holding them all, cell by cell, as
+    `python -m grader build notebooks` lays them out. Returns student -> kind."""
     rng = random.Random(seed)
     kinds = {}
     solutions = {m: (ROOT / "solutions" / f"{m}.py").read_text() for m in MODULES}
@@ -73,9 +76,16 @@ def build(folder: Path, n: int, seed: int = 0) -> dict[str, str]:
             files[mutant["module"]] = files[mutant["module"]].replace(mutant["old"], mutant["new"])
         else:
             kind = "correct"
-        (folder / name).mkdir(parents=True)
-        for module, text in files.items():
-            (folder / name / f"{module}.py").write_text(text)
+        if notebooks:
+            folder.mkdir(parents=True, exist_ok=True)
+            notebook = nbformat.v4.new_notebook()
+            for module, text in files.items():
+                notebook.cells += build_notebook(text, module).cells
+            nbformat.write(notebook, str(folder / f"{name}.ipynb"))
+        else:
+            (folder / name).mkdir(parents=True)
+            for module, text in files.items():
+                (folder / name / f"{module}.py").write_text(text)
         kinds[name] = kind
     return kinds
 
@@ -220,6 +230,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=10, help="submissions the baseline is timed on")
     parser.add_argument("--sandbox", nargs="+", default=["process", "bwrap"], choices=("process", "bwrap"))
     parser.add_argument("--no-baseline", action="store_true", help="skip (b), e.g. for --n 1000")
+    parser.add_argument("--notebooks", action="store_true", help="each submission one .ipynb instead of a folder")
     parser.add_argument("--floor", nargs="+", type=Path, help=argparse.SUPPRESS)  # the floor's own process
     args = parser.parse_args()
     if args.floor:
@@ -230,7 +241,11 @@ def main() -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     try:
         subs = work / "subs"
-        kinds = build(subs, args.n)
+        kinds = build(subs, args.n, notebooks=args.notebooks)
+        entry = (lambda name: subs / f"{name}.ipynb") if args.notebooks else (lambda name: subs / name)
+        # the floor imports modules: for a class of notebooks, it gets the same class as folders
+        as_folders = build(work / "subs-py", args.n) if args.notebooks else kinds
+        assert as_folders == kinds
         counts = {k: list(kinds.values()).count(k) for k in dict.fromkeys(kinds.values())}
         print(f"{args.n} submissions: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         grade_one(ROOT / "solutions", env)  # computes the reference once, if its cache is cold
@@ -249,7 +264,7 @@ def main() -> None:
                   f"    [{stats}]")
         batch_rate = rates.get("process") or next(iter(rates.values()))
         rng = random.Random(1)
-        sample = [subs / name for name in rng.sample(sorted(kinds), min(args.sample, args.n))]
+        sample = [entry(name) for name in rng.sample(sorted(kinds), min(args.sample, args.n))]
         baseline_rate = None
         if not args.no_baseline:
             for jobs in dict.fromkeys((1, args.jobs)):
@@ -259,10 +274,12 @@ def main() -> None:
                 print(f"(b) process per submission, {jobs} at a time: {len(sample)} sampled in {elapsed:.1f} s, "
                       f"{rate:.3f} subs/s, N={args.n} extrapolated {args.n / rate:.0f} s;  "
                       f"batch is {batch_rate / rate:.1f}x faster")
-        safe = [subs / name for name, kind in kinds.items() if kind in ("correct", "partly wrong")]
+        folders = work / "subs-py" if args.notebooks else subs
+        safe = [folders / name for name, kind in kinds.items() if kind in ("correct", "partly wrong")]
         elapsed, setup = unsafe_floor(safe, env)
         rate, steady = len(safe) / elapsed, len(safe) / (elapsed - setup)
-        print(f"(c) unsafe floor, one process, no isolation: {len(safe)} well-behaved in {elapsed:.1f} s "
+        print(f"(c) unsafe floor, one process, no isolation{' (the same class as .py folders)' if args.notebooks else ''}: "
+              f"{len(safe)} well-behaved in {elapsed:.1f} s "
               f"({setup:.1f} s of it imports and reference), {rate:.2f} subs/s;  floor / batch = {rate / batch_rate:.2f}x"
               + (f";  floor / baseline = {rate / baseline_rate:.1f}x" if baseline_rate else "")
               + f"\n    without its imports: {steady:.2f} subs/s, {steady / batch_rate:.2f}x the batch")
