@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from grader import scratch, wire
-from grader.zygote import kill_tagged
+from grader.zygote import WORKER_FAILED, kill_tagged
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -607,9 +607,6 @@ class Runner:
         else:
             job.results.setdefault(pending[0]["id"], {})[0] = CheckOutcome("killed", reason)
 
-
-#: The exit status the zygote gives a worker whose own machinery failed (not the student's code).
-WORKER_FAILED = 70
 
 SIGNAL_REASONS = {
     signal.SIGSEGV: "your code crashed (segmentation fault)",

@@ -27,7 +27,8 @@ import socket
 import sys
 import time
 
-WORKER_FAILED = 70  # the worker's own machinery failed (grader.runner words it)
+#: The exit status of a worker whose own machinery failed, not the student's code (grader.runner words it).
+WORKER_FAILED = 70
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
