@@ -26,6 +26,7 @@ import signal
 import socket
 import sys
 import time
+from typing import Iterable
 
 #: The exit status of a worker whose own machinery failed, not the student's code (grader.runner words it).
 WORKER_FAILED = 70
@@ -290,16 +291,12 @@ def collapse_to_huge_pages(min_bytes: int = 8 << 20) -> None:
     pages there are 512 times fewer, and forking, running and ending a small worker costs
     8 ms instead of 24 (scripts/bench_fork.py). Collapsing costs 0.4 to 0.8 s once, so the
     judge asks for it only when a zygote has enough jobs ahead (grader.grading.HUGE_PAGES_FROM).
-    Where the kernel cannot (no THP, older than 6.1, not Linux) this does nothing.
+    Where the kernel cannot (no THP, older than 6.1) madvise fails and nothing changes; the
+    judge starts zygotes on Linux only (grader.runner.UNSUPPORTED_PLATFORM).
     """
-    if not sys.platform.startswith("linux"):
-        return  # MADV_COLLAPSE and /proc/self/maps are Linux's
     _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    try:
-        with open("/proc/self/maps") as fh:
-            regions = [line.split() for line in fh]
-    except OSError:
-        return
+    with open("/proc/self/maps") as fh:
+        regions = [line.split() for line in fh]
     for fields in regions:
         low, high = (int(x, 16) for x in fields[0].split("-"))
         anonymous = len(fields) < 6 or fields[5] == "[heap]"
@@ -308,19 +305,17 @@ def collapse_to_huge_pages(min_bytes: int = 8 << 20) -> None:
             _libc.madvise(start, end - start, MADV_COLLAPSE)
 
 
-def main(argv: list[str] | None = None) -> None:
-    # The documented recipe for a process that forks without exec: no collections while
-    # the imports build their millions of objects (a fifth of `import torch, torchvision`
-    # went on full collections of a heap that only grows), a freeze before forking.
+def import_once(preload: Iterable[str] = ()) -> None:
+    """Pay here, once, for what every worker needs: torch, the worker code, the checks and
+    what they prepare (grader.course.prepare), and ``preload`` (torchvision...).
+
+    The documented recipe for a process that forks without exec: no collections while the
+    imports build their millions of objects (a fifth of `import torch, torchvision` went on
+    full collections of a heap that only grows), then a freeze, so that the workers' garbage
+    collections never touch (and so never copy) the pages they share with this process.
+    """
     gc.disable()
-    parser = argparse.ArgumentParser(prog="python -m grader.zygote")
-    parser.add_argument("--fd", type=int, required=True)
-    parser.add_argument("--preload", default="", help="comma-separated modules to import once")
-    parser.add_argument("--huge-pages", action="store_true", help="worth it when many jobs follow (see collapse_to_huge_pages)")
-    args = parser.parse_args(argv)
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    sock = socket.socket(fileno=args.fd)
-    import numpy  # noqa: F401 - paid once here, shared by every forked worker
+    import numpy  # noqa: F401
     import torch  # noqa: F401
 
     from grader import worker  # noqa: F401 - 11 ms a job when each worker imported it itself
@@ -328,15 +323,24 @@ def main(argv: list[str] | None = None) -> None:
 
     load_checks()
     prepare()
-    for name in filter(None, args.preload.split(",")):
+    for name in preload:
         try:
             importlib.import_module(name)
         except ImportError:
             pass
-    # Everything imported so far is shared by every worker; frozen, the workers' garbage
-    # collections never touch (and so never copy) those pages.
     gc.freeze()
     gc.enable()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m grader.zygote")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--preload", default="", help="comma-separated modules to import once")
+    parser.add_argument("--huge-pages", action="store_true", help="worth it when many jobs follow (see collapse_to_huge_pages)")
+    args = parser.parse_args(argv)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    sock = socket.socket(fileno=args.fd)
+    import_once(filter(None, args.preload.split(",")))
     if args.huge_pages:
         collapse_to_huge_pages()
     serve(sock)

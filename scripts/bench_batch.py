@@ -184,13 +184,10 @@ def unsafe_floor(paths: list[Path], env: dict) -> tuple[float, float]:
 
 def floor_process(paths: list[Path]) -> None:
     """The floor's process (``--floor PATH...``): prints the seconds spent grading, after the imports.
-    It imports with the garbage collector off, as the zygote does, so the floor is as fast as it can be."""
-    import gc
+    It imports as a zygote does (grader.zygote.import_once), so the floor is as fast as it can be."""
+    from grader.zygote import import_once
 
-    gc.disable()
-    import torch  # noqa: F401
-    import torchvision  # noqa: F401
-
+    import_once(("torchvision",))
     from grader.check import Case
     from grader.course import SEEDS, load_checks
     from grader.worker import SubmissionModule, load_module, run_case
@@ -211,8 +208,6 @@ def floor_process(paths: list[Path]) -> None:
                     got[check.id, index] = run_case(check, sub, case, str(root)) if sub else ({}, None)
         return got
 
-    gc.freeze()
-    gc.enable()
     reference = results(ROOT / "solutions")
     ready = time.perf_counter()
     for path in paths:

@@ -1,7 +1,7 @@
 """Benchmark: what a worker's fork and exit cost, with the zygote on 4 KB or on 2 MB pages.
 
-Not a test. Each round starts two fresh processes that import what a zygote imports (torch,
-torchvision, the checks; garbage collector off, then frozen), one of them then collapsing
+Not a test. Each round starts two fresh processes that import what a zygote imports
+(grader.zygote.import_once, with torchvision), one of them then collapsing
 its heap onto huge pages (grader.zygote.collapse_to_huge_pages). Each forks workers that
 run a few torch operations and exit, and reports the wall time per fork-to-reaped. Rounds
 alternate the two, and the script prints medians and their ratio.
@@ -25,19 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def measure(huge_pages: bool, forks: int) -> dict:
     """In this process: become a zygote, then time ``forks`` workers."""
-    import gc
+    from grader.zygote import collapse_to_huge_pages, import_once
 
-    gc.disable()
+    import_once(("torchvision",))
     import torch
-    import torchvision  # noqa: F401
 
-    from grader import worker  # noqa: F401
-    from grader.course import load_checks
-    from grader.zygote import collapse_to_huge_pages
-
-    load_checks()
-    gc.freeze()
-    gc.enable()
     start = time.perf_counter()
     if huge_pages:
         collapse_to_huge_pages()
