@@ -366,9 +366,9 @@ def decode_body(body: bytes) -> tuple[dict, Any]:
         offset += n
     try:
         value = _Decoder(buffers).node(header.pop("value", {"t": "none"}))
+    except WireError:
+        raise
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        if isinstance(exc, WireError):
-            raise
         raise WireError(f"malformed value: {str(exc)[:200]}") from None
     return header, value
 
