@@ -15,7 +15,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from grader.runner import GraderError
+from grader.errors import GraderError
 
 EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -28,10 +28,10 @@ EXIT_CODES = """exit codes:
 
 #: sub-command -> "module:function" taking argv, returning an exit code
 COMMANDS = {
-    "selfcheck": "grader.selfcheck:main",
-    "build": "grader.notebooks_build:main",
-    "release": "grader.release:main",
-    "batch": "grader.batch:main",
+    "selfcheck": "grader.authoring.selfcheck:main",
+    "build": "grader.authoring.notebooks_build:main",
+    "release": "grader.authoring.release:main",
+    "batch": "grader.batch.command:main",
 }
 
 
@@ -59,16 +59,16 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace, jobs: int = 1):
-    from grader.device import resolve_device
-    from grader.grading import Options
-    from grader.runner import Limits
-    from grader.selection import Selection, SelectionError
+    from grader.isolation.device import resolve_device
+    from grader.session import Options
+    from grader.isolation.runner import Limits
+    from grader.judging.selection import Selection, SelectionError
 
     try:
         selection = Selection(args.select)
     except SelectionError as exc:
         raise UsageError(str(exc)) from None
-    from grader.sandbox import SandboxUnavailable, choose
+    from grader.isolation.sandbox import SandboxUnavailable, choose
 
     try:
         choose(args.sandbox)  # probed once and cached: the Grader gets the same answer
@@ -82,7 +82,7 @@ def options_from(args: argparse.Namespace, jobs: int = 1):
 
 
 def grade_parser() -> argparse.ArgumentParser:
-    from grader.reporters import FILE_REPORTERS
+    from grader.reporting import FILE_REPORTERS
 
     parser = argparse.ArgumentParser(
         prog="python -m grader",
@@ -107,18 +107,20 @@ def default_path() -> Path:
     here = Path.cwd() / "exercises"
     if here.is_dir():
         return here
-    from grader.runner import PACKAGE_ROOT
+    from grader.paths import PACKAGE_ROOT
 
     return PACKAGE_ROOT / "exercises"
 
 
 def grade_main(argv: list[str]) -> int:
-    from grader.reporters import FILE_REPORTERS, load
-    from grader.reporters import terminal
+    from grader.reporting import FILE_REPORTERS, load
+    from grader.reporting import terminal
 
     parser = grade_parser()
     args = parser.parse_args(argv)
-    from grader.grading import Grader, SubmissionError, resolve
+    from grader.session import Grader
+    from grader.submissions.resolve import resolve
+    from grader.submissions.submission import SubmissionError
 
     try:
         options, note = options_from(args)
@@ -129,7 +131,7 @@ def grade_main(argv: list[str]) -> int:
         parser.error(str(exc))
     if note:
         submission.notes.append(note)
-    from grader.grading import preload_for
+    from grader.session import preload_for
 
     options.preload = preload_for([submission], options.selection)
     reports = []

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from grader.check import Raised
+from grader.authoring.check import Raised
 
 MAX_FRAME = 64 * 1024 * 1024
 MAX_DEPTH = 32

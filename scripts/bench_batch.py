@@ -9,7 +9,7 @@ tests/mutants.py, one that loops in a call until the check times out, one that c
 (b) a process per submission (``python -m grader ONE``), sequentially and J at a time, on a
     sample of the submissions, extrapolated to N (grading N that way would take an hour);
 (c) an unsafe floor: a fresh Python process that imports torch, then every well-behaved
-    submission, runs the scenarios straight from grader.check.REGISTRY and compares with the
+    submission, runs the scenarios straight from grader.authoring.check.REGISTRY and compares with the
     solutions' results, with no isolation at all (the hostile ones would hang or kill it, so
     they are left out).
 
@@ -44,7 +44,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from mutants import MUTANTS  # noqa: E402
 
 from grader.course import MODULES  # noqa: E402
-from grader.notebooks_build import build_notebook  # noqa: E402
+from grader.authoring.notebooks_build import build_notebook  # noqa: E402
 
 TIMEOUT = 3.0  # per check: the looping submission costs 3 s, not 10
 COMMON = ["--timeout", f"{TIMEOUT:g}"]
@@ -184,13 +184,13 @@ def unsafe_floor(paths: list[Path], env: dict) -> tuple[float, float]:
 
 def floor_process(paths: list[Path]) -> None:
     """The floor's process (``--floor PATH...``): prints the seconds spent grading, after the imports.
-    It imports as a zygote does (grader.zygote.import_once), so the floor is as fast as it can be."""
-    from grader.zygote import import_once
+    It imports as a zygote does (grader.isolation.zygote.import_once), so the floor is as fast as it can be."""
+    from grader.isolation.zygote import import_once
 
     import_once(("torchvision",))
-    from grader.check import Case
+    from grader.authoring.check import Case
     from grader.course import SEEDS, load_checks
-    from grader.worker import SubmissionModule, load_module, run_case
+    from grader.isolation.worker import SubmissionModule, load_module, run_case
 
     registry = load_checks()
     scratch = tempfile.mkdtemp(prefix="bench-floor-")
@@ -230,7 +230,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.floor:
         return floor_process(args.floor)
-    from grader.sandbox import SandboxUnavailable, choose
+    from grader.isolation.sandbox import SandboxUnavailable, choose
 
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     env = {**os.environ, "NO_COLOR": "1"}

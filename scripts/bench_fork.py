@@ -1,8 +1,8 @@
 """Benchmark: what a worker's fork and exit cost, with the zygote on 4 KB or on 2 MB pages.
 
 Not a test. Each round starts two fresh processes that import what a zygote imports
-(grader.zygote.import_once, with torchvision), one of them then collapsing
-its heap onto huge pages (grader.zygote.collapse_to_huge_pages). Each forks workers that
+(grader.isolation.zygote.import_once, with torchvision), one of them then collapsing
+its heap onto huge pages (grader.isolation.zygote.collapse_to_huge_pages). Each forks workers that
 run a few torch operations and exit, and reports the wall time per fork-to-reaped. Rounds
 alternate the two, and the script prints medians and their ratio.
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def measure(huge_pages: bool, forks: int) -> dict:
     """In this process: become a zygote, then time ``forks`` workers."""
-    from grader.zygote import collapse_to_huge_pages, import_once
+    from grader.isolation.zygote import collapse_to_huge_pages, import_once
 
     import_once(("torchvision",))
     import torch

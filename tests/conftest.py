@@ -24,7 +24,7 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: floa
 
 def grade_all(submissions, **option_args):
     """Grade several submissions in one session; returns the reports in order."""
-    from grader.grading import Grader, Options
+    from grader.session import Grader, Options
 
     reports = {}
     with Grader(Options(**option_args)) as grader:

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import SOLUTIONS, grade_all
-from grader import archive
-from grader.archive import ArchiveError, unpack
+from grader.submissions import archive
+from grader.submissions.archive import ArchiveError, unpack
 from grader.course import MODULES
-from grader.grading import resolve
+from grader.submissions.resolve import resolve
 
 PRACTICAL2 = Path(__file__).parent / "fixtures" / "practical2_student.ipynb"
 

@@ -25,9 +25,9 @@ import pytest
 
 from conftest import ROOT, SOLUTIONS, run_cli
 from mutants import MUTANTS
-from grader.gradebook import Gradebook
-from grader.progress import Progress
-from grader.report import CheckResult, ModuleResult, Report
+from grader.batch.gradebook import Gradebook
+from grader.batch.progress import Progress
+from grader.reporting.report import CheckResult, ModuleResult, Report
 
 SELECT = ["-k", "tensors. or broadcasting."]
 #: Short enough that the looping student costs a few seconds, long enough for a correct one.
@@ -230,7 +230,7 @@ def test_progress_redraws_on_a_terminal_and_prints_lines_elsewhere():
 
 
 def test_every_student_gets_an_id_of_their_own(tmp_path):
-    from grader.batch import roster
+    from grader.batch.command import roster
 
     for name in ("bob smith", "bob_smith"):
         (tmp_path / name).mkdir()

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.check import Policy, Raised
-from grader.compare import DEFAULT_TOLERANCES, compare, promote, tolerance_for
+from grader.authoring.check import Policy, Raised
+from grader.judging.compare import DEFAULT_TOLERANCES, compare, promote, tolerance_for
 from grader.wire import FrameReader, encode_frame
 
 FLOATS = [torch.float16, torch.bfloat16, torch.float32, torch.float64]

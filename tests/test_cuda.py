@@ -62,8 +62,8 @@ def test_tf32_matmul_passes_under_the_cuda_tolerance_and_says_so(tmp_path):
 
 def test_tf32_result_fails_the_cpu_tolerance_and_passes_the_cuda_one():
     """Both sides of the table on real TF32 numbers, at the sizes the GPU notes measured."""
-    from grader.check import Policy
-    from grader.compare import compare
+    from grader.authoring.check import Policy
+    from grader.judging.compare import compare
     from grader.wire import FrameReader, encode_frame
 
     def data(value):

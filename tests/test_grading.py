@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXERCISES, SOLUTIONS, grade_all, run_cli
-from grader.grading import resolve
+from grader.submissions.resolve import resolve
 from mutants import ALTERNATIVES, MUTANTS
 
 
@@ -114,7 +114,7 @@ def test_broken_modules_get_clear_verdicts_not_tracebacks(tmp_path):
 
 @pytest.mark.timeout(300)
 def test_cuda_requested_without_a_gpu_grades_on_the_cpu_and_says_so(tmp_path):
-    from grader.device import cuda_present
+    from grader.isolation.device import cuda_present
 
     if cuda_present():
         pytest.skip("this machine has a GPU; tests/test_cuda.py covers it")
@@ -162,7 +162,7 @@ def anon_huge_kb(pid: int) -> int:
 
 @pytest.mark.timeout(300)
 def test_a_class_sized_session_forks_from_huge_pages_and_grades_the_same(tmp_path):
-    from grader.grading import HUGE_PAGES_FROM, Grader, Options
+    from grader.session import HUGE_PAGES_FROM, Grader, Options
 
     mutant = MUTANTS[0]
     submissions = [resolve(SOLUTIONS), submission_with(tmp_path, mutant)]

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import Grader, Options, resolve
-from grader.runner import PACKAGE_ROOT, Limits
-from grader.sandbox import bwrap_problem
-from grader.selection import Selection
+from grader.session import Grader, Options
+from grader.submissions.resolve import resolve
+from grader.paths import PACKAGE_ROOT
+from grader.isolation.runner import Limits
+from grader.isolation.sandbox import bwrap_problem
+from grader.judging.selection import Selection
 
 HOSTILE = Path(__file__).parent / "hostile"
 SOLUTION = (PACKAGE_ROOT / "solutions" / "tensors.py").read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.course import MODULES
-from grader.material import BEGIN, build_exercises, solution_files, stub_source
+from grader.authoring.material import BEGIN, build_exercises, solution_files, stub_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -42,7 +42,7 @@ def public_api(module):
 
 def regions(text):
     """Qualified names of the functions holding a solution region."""
-    from grader.material import _enclosing_names, _region_name
+    from grader.authoring.material import _enclosing_names, _region_name
 
     spans = _enclosing_names(text)
     return [_region_name(spans, n) for n, line in enumerate(text.splitlines(), 1) if line.strip() == BEGIN]
@@ -115,7 +115,7 @@ def test_committed_exercises_match_the_builder(tmp_path):
     for path in written:
         name = Path(path).name
         assert (EXERCISES / name).read_text() == Path(path).read_text(), (
-            f"exercises/{name} is stale: run `python -m grader.material`"
+            f"exercises/{name} is stale: run `python -m grader build exercises`"
         )
 
 

@@ -19,9 +19,9 @@ import pytest
 
 from conftest import ROOT, SOLUTIONS, grade_all, run_cli
 from grader.course import MODULES
-from grader.grading import resolve
-from grader.material import stub_source
-from grader.notebooks_build import build_notebook, build_notebooks
+from grader.submissions.resolve import resolve
+from grader.authoring.material import stub_source
+from grader.authoring.notebooks_build import build_notebook, build_notebooks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PRACTICAL2 = FIXTURES / "practical2_student.ipynb"
@@ -243,8 +243,8 @@ def test_build_command(tmp_path):
 
 @pytest.mark.timeout(120)
 def test_each_cell_gets_the_load_deadline_and_a_hanging_cell_is_stopped(tmp_path):
-    from grader.runner import Limits
-    from grader.selection import Selection
+    from grader.isolation.runner import Limits
+    from grader.judging.selection import Selection
 
     solutions = build_notebook(solution("backprop"), "backprop")
     slow = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(1.2)") for _ in range(3)]

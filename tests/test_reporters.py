@@ -23,9 +23,9 @@ import pytest
 from junitparser import Error, Failure, JUnitXml, Properties, Skipped
 
 from conftest import EXERCISES, ROOT, SOLUTIONS, grade_all, run_cli
-from grader.grading import resolve
-from grader.report import ERROR, FAILED, PASSED, SKIPPED
-from grader.reporters import gradescope, junit, markdown
+from grader.submissions.resolve import resolve
+from grader.reporting.report import ERROR, FAILED, PASSED, SKIPPED
+from grader.reporting import gradescope, junit, markdown
 from mutants import MUTANTS
 
 pytestmark = pytest.mark.timeout(300)

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from grader.runner import Attempt, GraderError, Job, Limits, Runner, Stream, Zygote
+from grader.errors import GraderError
+from grader.isolation.runner import Attempt, Job, Limits, Runner, Stream, Zygote
 
 
 class BrokenSandbox:

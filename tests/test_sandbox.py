@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox
+from grader.isolation import sandbox
 from grader.cli import main
-from grader.runner import PACKAGE_ROOT
-from grader.sandbox import BwrapSandbox, ProcessSandbox, SandboxUnavailable, bwrap_problem, choose
+from grader.paths import PACKAGE_ROOT
+from grader.isolation.sandbox import BwrapSandbox, ProcessSandbox, SandboxUnavailable, bwrap_problem, choose
 
 needs_bwrap = pytest.mark.skipif(bool(bwrap_problem()), reason=f"bubblewrap sandbox unavailable: {bwrap_problem()}")
 
@@ -86,8 +86,8 @@ def test_bwrap_zygote_sees_only_grader_and_scratch(tmp_path, monkeypatch):
 # A judge that starts one sandboxed zygote (named by a marker in its preload list) and waits.
 JUDGE = textwrap.dedent("""
     import sys, time
-    from grader.runner import Zygote
-    from grader.sandbox import choose
+    from grader.isolation.runner import Zygote
+    from grader.isolation.sandbox import choose
     zygote = Zygote(choose("bwrap"), preload=[sys.argv[1]])
     zygote.start()
     print(zygote.receive()["op"], flush=True)
@@ -122,7 +122,7 @@ def marked(marker: str) -> bool:
 
 
 def test_trusted_zygotes_and_process_mode_run_unconfined(tmp_path):
-    argv = [sys.executable, "-m", "grader.zygote"]
+    argv = [sys.executable, "-m", "grader.isolation.zygote"]
     assert ProcessSandbox().command(argv, tmp_path) == argv
     assert BwrapSandbox("/usr/bin/bwrap").command(argv, tmp_path, trusted=True) == argv
 
@@ -148,7 +148,7 @@ def test_terminal_report_names_the_sandbox(capsys):
 
 LIMITED = textwrap.dedent("""
     import os, sys
-    from grader.zygote import apply_limits
+    from grader.isolation.zygote import apply_limits
     apply_limits({"memory": 64 << 20, "fsize": 1 << 20, "nofile": 32})
     outcome = {}
     try:
@@ -183,7 +183,7 @@ def test_worker_limits_stop_memory_file_size_and_open_files(tmp_path):
 
 @pytest.mark.timeout(60)
 def test_cpu_limit_stops_a_busy_worker():
-    code = "from grader.zygote import apply_limits\napply_limits({'cpu': 1})\nwhile True: pass"
+    code = "from grader.isolation.zygote import apply_limits\napply_limits({'cpu': 1})\nwhile True: pass"
     env = {**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)}
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-c", code], env=env, timeout=50)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader import scratch
+from grader.isolation import scratch
 
-MAKER = "from grader import scratch; import sys, time; print(scratch.make('test-'), flush=True); time.sleep(60)"
+MAKER = "from grader.isolation import scratch; import sys, time; print(scratch.make('test-'), flush=True); time.sleep(60)"
 
 
 @pytest.mark.timeout(60)

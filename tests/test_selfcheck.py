@@ -56,7 +56,7 @@ def test_selfcheck_rejects_a_missing_folder(tmp_path):
 
 
 def test_selfcheck_flags_checks_without_points_or_docstring():
-    from grader.selfcheck import catalogue_problems
+    from grader.authoring.selfcheck import catalogue_problems
 
     entries = [{"id": "tensors.sound", "name": "sound", "points": 2, "description": "does one thing"},
                {"id": "tensors.free_lunch", "name": "free_lunch", "points": 0, "description": "free lunch"}]

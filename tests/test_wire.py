@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.check import Raised
+from grader.authoring.check import Raised
 from grader.wire import (ArrayValue, DeviceValue, DTypeValue, FrameReader, TensorValue, Unsupported, WireError,
                          decode_body, encode_frame)
 

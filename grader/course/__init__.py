@@ -1,7 +1,7 @@
 """The checks of Module 2 ("PyTorch tensors and automatic differentiation").
 
 One file per exercise module (``grader/course/<module>.py``) registers its checks with
-:func:`grader.check.check`. This package fixes, in one place, the modules, the points of
+:func:`grader.authoring.check.check`. This package fixes, in one place, the modules, the points of
 each module (:data:`POINTS`, 100 in all) and the seeds of the public and hidden variants
 (case ``k`` of a check uses ``SEEDS[variant][k]``, so a check has at most 3 cases).
 """
@@ -24,8 +24,8 @@ SEEDS = {"public": (0, 1, 2), "hidden": (1000, 1001, 1002)}
 
 
 def load_checks() -> dict:
-    """Import every course check module and return :data:`grader.check.REGISTRY`."""
-    from grader import check
+    """Import every course check module and return :data:`grader.authoring.check.REGISTRY`."""
+    from grader.authoring import check
 
     for module in MODULES:
         importlib.import_module(f"{__name__}.{module}")

@@ -7,7 +7,7 @@ inputs, so that any correct order of operations agrees with the reference.
 
 import torch
 
-from grader.check import check
+from grader.authoring.check import check
 
 
 def _problem(case, dtype=torch.float64, n=20):

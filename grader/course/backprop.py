@@ -7,7 +7,7 @@ the composition checks use the submission's copy of it.
 
 import numpy as np
 
-from grader.check import check
+from grader.authoring.check import check
 
 
 def _num(value):

@@ -1,6 +1,6 @@
 """Checks of exercises/broadcasting.py (20 points)."""
 
-from grader.check import check, raises, shares_memory
+from grader.authoring.check import check, raises, shares_memory
 
 _COMPATIBLE = [
     ((3, 1), (4,)),

@@ -7,7 +7,7 @@ satisfied) and call the submission on it.
 
 import torch
 
-from grader.check import check, shares_memory
+from grader.authoring.check import check, shares_memory
 from grader.course.cifar_data import fake_cifar_checksums, fake_cifar_files, write_fake_cifar
 
 #: Images in the fake CIFAR-10 the loading checks write (60 training, 20 test).

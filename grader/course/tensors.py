@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.check import check, shares_memory
+from grader.authoring.check import check, shares_memory
 
 # dtypes whose promotion rules a student should be able to predict
 _DTYPES = (

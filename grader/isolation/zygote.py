@@ -28,7 +28,7 @@ import sys
 import time
 from typing import Iterable
 
-#: The exit status of a worker whose own machinery failed, not the student's code (grader.runner words it).
+#: The exit status of a worker whose own machinery failed, not the student's code (grader.isolation.runner words it).
 WORKER_FAILED = 70
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -187,7 +187,7 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
         import torch
 
         torch.set_num_threads(1)  # -j workers share the cores; one thread each
-        from grader.worker import Channel, run_job
+        from grader.isolation.worker import Channel, run_job
 
         run_job(spec, Channel(result_fd))
     except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
@@ -290,9 +290,9 @@ def collapse_to_huge_pages(min_bytes: int = 8 << 20) -> None:
     has written: with 4 KB pages that was a tenth of a class's CPU time (perf). With 2 MB
     pages there are 512 times fewer, and forking, running and ending a small worker costs
     8 ms instead of 24 (scripts/bench_fork.py). Collapsing costs 0.4 to 0.8 s once, so the
-    judge asks for it only when a zygote has enough jobs ahead (grader.grading.HUGE_PAGES_FROM).
+    judge asks for it only when a zygote has enough jobs ahead (grader.session.HUGE_PAGES_FROM).
     Where the kernel cannot (no THP, older than 6.1) madvise fails and nothing changes; the
-    judge starts zygotes on Linux only (grader.runner.UNSUPPORTED_PLATFORM).
+    judge starts zygotes on Linux only (grader.isolation.runner.UNSUPPORTED_PLATFORM).
     """
     _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     with open("/proc/self/maps") as fh:
@@ -318,7 +318,7 @@ def import_once(preload: Iterable[str] = ()) -> None:
     import numpy  # noqa: F401
     import torch  # noqa: F401
 
-    from grader import worker  # noqa: F401 - 11 ms a job when each worker imported it itself
+    from grader.isolation import worker  # noqa: F401 - 11 ms a job when each worker imported it itself
     from grader.course import load_checks, prepare
 
     load_checks()
@@ -333,7 +333,7 @@ def import_once(preload: Iterable[str] = ()) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m grader.zygote")
+    parser = argparse.ArgumentParser(prog="python -m grader.isolation.zygote")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules to import once")
     parser.add_argument("--huge-pages", action="store_true", help="worth it when many jobs follow (see collapse_to_huge_pages)")

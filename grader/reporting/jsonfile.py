@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from grader.files import write_atomic
-from grader.report import Report
+from grader.reporting.report import Report
 
 
 def write(report: Report, path: str | Path) -> None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from grader.report import FAILED, PASSED, SKIPPED, CheckResult, Report
-from grader.reporters.jsonfile import write_json
-from grader.reporters.terminal import fmt
-from grader.reporters.text import printable
+from grader.reporting.report import FAILED, PASSED, SKIPPED, CheckResult, Report
+from grader.reporting.jsonfile import write_json
+from grader.reporting.terminal import fmt
+from grader.reporting.text import printable
 
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
 MAX_OUTPUT = 8000

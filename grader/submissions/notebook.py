@@ -2,9 +2,9 @@
 
 Everything here is text work in the judging process; nothing of the notebook runs here.
 :func:`prepare` reads the notebook with ``nbformat`` (a corrupt file is a clear
-:attr:`~grader.grading.Submission.error`, never a traceback), translates each code cell with
+:attr:`~grader.submissions.submission.Submission.error`, never a traceback), translates each code cell with
 IPython's own input transformer (``%magic``, ``!shell``, ``x = !cmd`` become
-``get_ipython()`` calls that :mod:`grader.notebook_run` makes harmless in the worker),
+``get_ipython()`` calls that :mod:`grader.isolation.notebook_run` makes harmless in the worker),
 unwraps the cell magics that run Python (``%%time``, ``%%capture``...) and drops the ones
 that do not (``%%bash``...), and checks that every cell parses. A cell that does not parse
 is left out, with a note naming it, its line and what it would have defined.
@@ -25,10 +25,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader import grading, scratch
-from grader.grading import Submission, student_id
-from grader.reference import solutions_dir
-from grader.runner import PACKAGE_ROOT
+from grader.isolation import scratch
+from grader.submissions.submission import Submission, student_id
+from grader.judging.reference import solutions_dir
+from grader.paths import PACKAGE_ROOT
 
 if TYPE_CHECKING:  # imported where a notebook is actually read (60 ms)
     import nbformat
@@ -213,5 +213,3 @@ def resolve_notebook(path: Path, modules: list[str]) -> Submission | None:
     root = scratch.make("notebook-")
     return tie(root, prepare(path, modules, root, path.name))
 
-
-grading.RESOLVERS.append(resolve_notebook)

@@ -15,8 +15,9 @@ import tempfile
 import traceback
 from typing import Any
 
-from grader import notebook_run, wire
-from grader.check import REGISTRY, Case, Check
+from grader import wire
+from grader.isolation import notebook_run
+from grader.authoring.check import REGISTRY, Case, Check
 
 MAX_CAPTURE = 64 * 1024
 

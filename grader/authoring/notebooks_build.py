@@ -1,6 +1,6 @@
 """Course material generated from ``solutions/``: ``python -m grader build {exercises,notebooks}``.
 
-``exercises`` writes the stub modules (:func:`grader.material.build_exercises`).
+``exercises`` writes the stub modules (:func:`grader.authoring.material.build_exercises`).
 ``notebooks`` writes one student notebook per module, so a course author never keeps a
 notebook and a module in step by hand: the module docstring and each function's or class's
 docstring become markdown cells, its stub (docstring left out) a code cell, other top-level
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import nbformat
 
-from grader import material
-from grader.reference import solutions_dir
-from grader.runner import PACKAGE_ROOT
+from grader.authoring import material
+from grader.judging.reference import solutions_dir
+from grader.paths import PACKAGE_ROOT
 
 GRADE_CELL = "!python -m grader {name}.ipynb"
 

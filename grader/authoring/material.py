@@ -104,8 +104,3 @@ def build_exercises(solutions_dir: str, exercises_dir: str) -> list[str]:
         written.append(path)
     return written
 
-
-if __name__ == "__main__":
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for p in build_exercises(os.path.join(here, "solutions"), os.path.join(here, "exercises")):
-        print(p)

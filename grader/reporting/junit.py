@@ -5,7 +5,7 @@ a failed check carries ``<failure>`` with the verdict message, a check the grade
 judge (status ``error``) ``<error>``, a skipped one ``<skipped>``. Points are properties of
 each testcase (and module totals of each suite); what the student's code printed during a
 check is its ``<system-out>``. All text goes through
-:func:`grader.reporters.text.printable`, since XML 1.0 forbids control characters.
+:func:`grader.reporting.text.printable`, since XML 1.0 forbids control characters.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from grader.report import ERROR, FAILED, SKIPPED, CheckResult, ModuleResult, Report
-from grader.reporters.terminal import fmt
-from grader.reporters.text import printable as clean
+from grader.reporting.report import ERROR, FAILED, SKIPPED, CheckResult, ModuleResult, Report
+from grader.reporting.terminal import fmt
+from grader.reporting.text import printable as clean
 
 VERDICT_ELEMENT = {FAILED: "failure", ERROR: "error", SKIPPED: "skipped"}
 

@@ -1,7 +1,7 @@
 """``python -m grader batch SUBMISSIONS -o OUT``: grade a whole class, resumably.
 
 Every entry of the SUBMISSIONS folder is one student: a folder mirroring exercises/, a
-module file, a notebook or an archive. One :class:`~grader.grading.Grader` session grades
+module file, a notebook or an archive. One :class:`~grader.session.Grader` session grades
 them all: ``-j N`` zygotes import torch once each and fork one worker per submission, so a
 class costs a fork per student, not a Python start and a torch import.
 
@@ -24,7 +24,8 @@ from pathlib import Path
 
 from grader import cli
 from grader.course import MODULES
-from grader.grading import Submission, SubmissionError, collect_files, resolve, safe_id, student_id
+from grader.submissions.resolve import resolve
+from grader.submissions.submission import Submission, SubmissionError, collect_files, safe_id, student_id
 
 #: Never students: what editors, file managers and archivers leave next to submissions.
 IGNORED = {"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"}
@@ -105,8 +106,8 @@ def checks_version(options, select: str) -> str:
     """What a stored grade depends on besides the submission: grader, course, solutions,
     variant, device, torch (the reference's cache key), which checks were selected, the
     limits and the sandbox (a student who timed out is graded again with more time)."""
-    from grader.reference import cache_key, solutions_dir
-    from grader.sandbox import choose
+    from grader.judging.reference import cache_key, solutions_dir
+    from grader.isolation.sandbox import choose
 
     key = cache_key(solutions_dir(), options.variant, options.device)
     return f"{key}|{select.strip()}|{options.limits}|{choose(options.sandbox).name}"
@@ -133,7 +134,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    from grader.gradebook import Gradebook
+    from grader.batch.gradebook import Gradebook
 
     parser_ = parser()
     args = parser_.parse_args(argv)
@@ -162,7 +163,7 @@ def main(argv: list[str]) -> int:
                   "grade the rest", file=sys.stderr)
             return cli.EXIT_INTERRUPTED
         entries = book.entries([s.id for s in students])
-    from grader import exports
+    from grader.batch import exports
 
     summary = exports.write_all(entries, out, notes)
     print_summary(summary, out, len(todo), time.monotonic() - started)
@@ -178,9 +179,9 @@ def grade(todo: list[Student], options, version: str, book) -> int:
     reports hold a grader error."""
     if not todo:
         return 0
-    from grader.gradebook import GRADER_ERROR, row_status
-    from grader.grading import Grader, preload_for
-    from grader.progress import Progress
+    from grader.batch.gradebook import GRADER_ERROR, row_status
+    from grader.session import Grader, preload_for
+    from grader.batch.progress import Progress
 
     by_id = {s.id: s for s in todo}
     options.expected = len(todo)
@@ -210,7 +211,7 @@ def grade(todo: list[Student], options, version: str, book) -> int:
 
 
 def print_summary(summary: dict, out: Path, graded_now: int, elapsed: float) -> None:
-    from grader.reporters.terminal import fmt
+    from grader.reporting.terminal import fmt
 
     students = summary["students"]
     if not students:

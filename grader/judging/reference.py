@@ -19,8 +19,10 @@ from pathlib import Path
 from grader import wire
 from grader.files import write_atomic
 from grader.course import MODULES, SEEDS
-from grader.runner import PACKAGE_ROOT, CheckOutcome, GraderError, Job, Limits, Runner, Zygote
-from grader.sandbox import ProcessSandbox
+from grader.paths import PACKAGE_ROOT
+from grader.errors import GraderError
+from grader.isolation.runner import CheckOutcome, Job, Limits, Runner, Zygote
+from grader.isolation.sandbox import ProcessSandbox
 
 CACHE_FORMAT = b"grader-reference/1\n"
 

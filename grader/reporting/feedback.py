@@ -1,7 +1,7 @@
 """Feedback where a notebook student reads it: their own notebook, the report appended as a last cell.
 
 ``--feedback-notebook OUT.ipynb`` writes the student's notebook (cells and outputs as handed
-in) with the Markdown report (:func:`grader.reporters.markdown.render`) as a last markdown
+in) with the Markdown report (:func:`grader.reporting.markdown.render`) as a last markdown
 cell; ``--feedback-html OUT.html`` is the same exported by ``nbconvert``, with the student's
 HTML outputs sanitized (a notebook can carry scripts). When what was handed in is not a
 notebook (a folder, an archive), the feedback notebook holds the report cell alone.
@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 
 from grader.files import write_atomic
-from grader.notebook import read
-from grader.report import Report
-from grader.reporters import markdown
+from grader.submissions.notebook import read
+from grader.reporting.report import Report
+from grader.reporting import markdown
 
 
 def feedback_notebook(report: Report) -> nbformat.NotebookNode:

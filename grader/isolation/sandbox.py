@@ -10,7 +10,7 @@ Trusted zygotes (the reference run, which must read ``solutions/``) are never co
 
 Neither mode puts a quota on the scratch folder's disk, or hides the CPU and memory
 figures of the machine; both rely on the zygote's rlimits and its sweep of leftover
-processes (grader/zygote.py), which work the same inside and outside bubblewrap.
+processes (grader/isolation/zygote.py), which work the same inside and outside bubblewrap.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.runner import PACKAGE_ROOT
+from grader.paths import PACKAGE_ROOT
 
 #: Environment variables a sandboxed zygote keeps; everything else (tokens, CI secrets) is dropped.
 KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",

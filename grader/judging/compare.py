@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.check import Policy, Raised
+from grader.authoring.check import Policy, Raised
 from grader.wire import ArrayValue, DeviceValue, DTypeValue, TensorValue, Unsupported
 
 

@@ -10,7 +10,7 @@ A maintainer runs it after touching solutions, stubs or checks. It asserts that
 * for the public and the hidden variant, the solutions score full marks and the untouched
   stubs score zero (a stub that scores means a check that tests nothing).
 
-Each variant is one :class:`~grader.grading.Grader` session grading both folders, so the
+Each variant is one :class:`~grader.session.Grader` session grading both folders, so the
 reference is computed once per variant. Exit 0 when all holds, 1 with the list of problems.
 """
 
@@ -103,7 +103,8 @@ def score_problems(variant: str, label: str, report, want_full: bool) -> list[st
 
 def grade_variant(variant: str, solutions: Path, exercises: Path, args) -> tuple[list[str], list[str]]:
     """Grade both folders in one session; (summary lines, problems)."""
-    from grader.grading import Grader, Options, resolve
+    from grader.session import Grader, Options
+    from grader.submissions.resolve import resolve
 
     options = Options(variant=variant, sandbox=args.sandbox)
     reports = {}
@@ -127,7 +128,7 @@ def grade_variant(variant: str, solutions: Path, exercises: Path, args) -> tuple
 
 
 def parser() -> argparse.ArgumentParser:
-    from grader.runner import PACKAGE_ROOT
+    from grader.paths import PACKAGE_ROOT
 
     p = argparse.ArgumentParser(prog="python -m grader selfcheck",
                                 description="Check the course material before a release: solutions score full "
@@ -144,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    from grader.runner import PACKAGE_ROOT
+    from grader.paths import PACKAGE_ROOT
 
     p = parser()
     args = p.parse_args(argv)

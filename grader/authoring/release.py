@@ -14,8 +14,8 @@ import argparse
 import shutil
 from pathlib import Path
 
-from grader import reference
-from grader.runner import PACKAGE_ROOT
+from grader.judging import reference
+from grader.paths import PACKAGE_ROOT
 
 SHIPPED = ("grader", "exercises", "notebooks", "README.md", "pyproject.toml")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".grader-cache", "reference")

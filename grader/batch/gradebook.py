@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.report import ERROR, Report
+from grader.reporting.report import ERROR, Report
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (

@@ -7,7 +7,7 @@ import sys
 import textwrap
 from typing import TextIO
 
-from grader.report import ERROR, FAILED, PASSED, SKIPPED, Report
+from grader.reporting.report import ERROR, FAILED, PASSED, SKIPPED, Report
 
 COLOURS = {PASSED: "32", FAILED: "31", SKIPPED: "33", ERROR: "35", "bold": "1", "dim": "2"}
 

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 from grader.files import write_atomic
-from grader.report import ERROR, FAILED, PASSED, SKIPPED, Report
-from grader.reporters.terminal import fmt
-from grader.reporters.text import printable
+from grader.reporting.report import ERROR, FAILED, PASSED, SKIPPED, Report
+from grader.reporting.terminal import fmt
+from grader.reporting.text import printable
 
 MARKS = {PASSED: "✅ passed", FAILED: "❌ failed", SKIPPED: "⏭️ skipped", ERROR: "⚠️ error"}
 MAX_LINES = 40

@@ -16,9 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 from grader.files import write_atomic
-from grader.gradebook import GRADER_ERROR, Entry
-from grader.report import FAILED, PASSED, SKIPPED, Report
-from grader.reporters import jsonfile, markdown
+from grader.batch.gradebook import GRADER_ERROR, Entry
+from grader.reporting.report import FAILED, PASSED, SKIPPED, Report
+from grader.reporting import jsonfile, markdown
 
 #: (reason, substrings of a failure message): the first match wins.
 MESSAGE_REASONS = (

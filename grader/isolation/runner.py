@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from grader import scratch, wire
-from grader.zygote import WORKER_FAILED, kill_tagged
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-
+from grader import wire
+from grader.errors import GraderError
+from grader.paths import PACKAGE_ROOT
+from grader.isolation import scratch
+from grader.isolation.zygote import WORKER_FAILED, kill_tagged
 
 @dataclass(frozen=True)
 class Limits:
@@ -73,10 +73,6 @@ def user_tasks(second: int) -> int:
 #: Seconds a worker has to exit after "done", and a zygote to answer a kill, before the
 #: judge stops waiting (a submission can SIGSTOP its zygote: the judge must not hang).
 EXIT_GRACE = 5.0
-
-
-class GraderError(RuntimeError):
-    """The grader itself cannot work (not a submission's fault): exit code 3."""
 
 
 #: The zygote relies on Linux: fork without exec, prctl (subreaper, parent-death signal),
@@ -202,7 +198,7 @@ class Zygote:
         self.sandbox = sandbox
         self.preload = ",".join(preload)
         self.trusted = trusted
-        self.huge_pages = huge_pages  # see grader.zygote.collapse_to_huge_pages
+        self.huge_pages = huge_pages  # see grader.isolation.zygote.collapse_to_huge_pages
         self.scratch = scratch.make()
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
@@ -218,7 +214,7 @@ class Zygote:
         if not sys.platform.startswith("linux"):
             raise GraderError(UNSUPPORTED_PLATFORM.format(platform=sys.platform))
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = [sys.executable, "-m", "grader.zygote", "--fd", str(child.fileno()), "--preload", self.preload]
+        argv = [sys.executable, "-m", "grader.isolation.zygote", "--fd", str(child.fileno()), "--preload", self.preload]
         if self.huge_pages:
             argv.append("--huge-pages")
         env = dict(os.environ)

@@ -1,6 +1,6 @@
 """Runs a notebook inside the worker: its code cells in order, in one namespace, as Jupyter would.
 
-The judge (:mod:`grader.notebook`) has already read the student's notebook and translated
+The judge (:mod:`grader.submissions.notebook`) has already read the student's notebook and translated
 every IPython line into plain Python calling ``get_ipython()``; it ships a small notebook of
 code cells only, each tagged with its number in the student's notebook. Here the cells run
 one by one in a fresh ``__main__`` module, so:

@@ -22,11 +22,12 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import IO, Iterator
 
-from grader import grading, notebook, scratch  # modules, not names: grading imports this module while it loads
-from grader.grading import Submission, student_id
+from grader.isolation import scratch
+from grader.submissions import notebook, submission
+from grader.submissions.submission import Submission, student_id
 
-MAX_FILES = grading.MAX_FILES
-MAX_BYTES = grading.MAX_BYTES
+MAX_FILES = submission.MAX_FILES
+MAX_BYTES = submission.MAX_BYTES
 MAX_RATIO = 100  # unpacked bytes per archive byte; code and notebooks compress 3-10 times
 RATIO_FLOOR = 1 << 20  # below this many bytes unpacked, the ratio does not matter
 SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
@@ -181,5 +182,3 @@ def resolve_archive(path: Path, modules: list[str]) -> Submission | None:
     submission.notes = notes + submission.notes
     return submission
 
-
-grading.RESOLVERS.append(resolve_archive)

@@ -1,0 +1,63 @@
+"""The record of one student's submission, and the files of it that reach the worker."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_FILES = 2000
+MAX_BYTES = 50 << 20
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be graded at all (the message says why, for the student)."""
+
+
+@dataclass
+class Submission:
+    """What one student handed in, as a folder of files the worker will see."""
+
+    student: str
+    path: str  # what was handed in, as given
+    root: str  # folder whose files are copied into the sandbox
+    modules: list[str]  # exercise modules this submission is graded on
+    namespaces: dict = field(default_factory=dict)  # module -> file inside root to load it from
+    notes: list[str] = field(default_factory=list)
+    error: str = ""  # set when nothing can be graded (corrupt archive...)
+
+
+def safe_id(text: str) -> str:
+    """A name usable as a file name and a CSV cell: letters, digits and ``._@-`` only."""
+    return re.sub(r"[^\w.@-]+", "_", text) or "submission"
+
+
+def student_id(path: Path) -> str:
+    name = path.name
+    for suffix in (".tar.gz", ".tgz", ".tar", ".zip", ".ipynb", ".py"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return safe_id(name)
+
+
+def collect_files(submission: Submission) -> dict[str, str]:
+    """Relative path -> absolute path of the files to copy, within caps."""
+    root = Path(submission.root)
+    if submission.namespaces and not Path(submission.path).is_dir() and Path(submission.path).suffix == ".py":
+        names = list(submission.namespaces.values())
+        return {n: str(root / n) for n in names}
+    files, size = {}, 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in ("__pycache__", ".git", ".ipynb_checkpoints", "data")]
+        for name in filenames:
+            full = Path(dirpath) / name
+            if not stat.S_ISREG(full.lstat().st_mode):
+                continue  # links, fifos, sockets: not files a submission consists of
+            size += full.stat().st_size
+            files[str(full.relative_to(root))] = str(full)
+            if len(files) > MAX_FILES or size > MAX_BYTES:
+                raise SubmissionError(f"the submission is too large (over {MAX_FILES} files or {MAX_BYTES >> 20} MB)")
+    return files
