@@ -61,7 +61,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
 def options_from(args: argparse.Namespace, jobs: int = 1):
     from grader.isolation.device import resolve_device
     from grader.session import Options
-    from grader.isolation.runner import Limits
+    from grader.isolation.limits import Limits
     from grader.judging.selection import Selection, SelectionError
 
     try:

@@ -1,20 +1,22 @@
 """A grading session: from submissions to reports.
 
 :class:`Grader` owns the sandboxed zygotes for a session (one student run or a whole
-batch), fetches the reference, and turns each finished :class:`~grader.isolation.runner.Job`
+batch), fetches the reference, and turns each finished :class:`~grader.isolation.job.Job`
 into a :class:`~grader.reporting.report.Report` with :func:`~grader.judging.verdicts.judge`.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from grader.course import SEEDS
 from grader.isolation import scratch
-from grader.isolation.runner import Job, Limits, Runner, Zygote
+from grader.isolation.job import Job
+from grader.isolation.limits import Limits
+from grader.isolation.runner import Runner
+from grader.isolation.zygote_client import Zygote
 from grader.judging import reference as reference_mod
 from grader.judging.selection import Selection
 from grader.judging.verdicts import failed_report, judge, lacks_gpu
@@ -55,7 +57,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     refresh_reference: bool = False
     preload: tuple[str, ...] = FULL_PRELOAD
-    expected: int = 1  # submissions this session will grade (a batch knows)
+    submission_count: int = 1  # submissions this session will grade (a batch knows)
 
 
 class Grader:
@@ -69,7 +71,7 @@ class Grader:
         scratch.remove_stale()  # what graders killed earlier (SIGKILL) could not remove
         # Started first, so that their `import torch` overlaps with the reference's.
         jobs = max(1, options.jobs)
-        huge_pages = options.expected >= HUGE_PAGES_FROM * jobs
+        huge_pages = options.submission_count >= HUGE_PAGES_FROM * jobs
         zygotes = [Zygote(self.sandbox, options.preload, huge_pages=huge_pages) for _ in range(jobs)]
         self.runner = Runner(zygotes, options.limits)
         try:
@@ -128,6 +130,4 @@ class Grader:
                 return
             on_report(submission, report)
 
-        started = time.monotonic()
         self.runner.run(jobs(), done)
-        self.elapsed = time.monotonic() - started

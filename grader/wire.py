@@ -53,6 +53,10 @@ class WireError(ValueError):
     """Bytes that are not a well-formed frame."""
 
 
+class FrameTooLarge(WireError):
+    """A value that does not fit in one frame."""
+
+
 @dataclass(frozen=True, eq=False)
 class TensorValue:
     """A torch tensor as data: its values widened to a numpy array, with its metadata."""
@@ -119,7 +123,7 @@ class _Encoder:
     def buffer(self, data: bytes) -> int:
         self.size += len(data)
         if self.size > MAX_FRAME:
-            raise WireError("result larger than %d MiB" % (MAX_FRAME >> 20))
+            raise FrameTooLarge("result larger than %d MiB" % (MAX_FRAME >> 20))
         self.buffers.append(data)
         return len(self.buffers) - 1
 
@@ -216,7 +220,7 @@ def encode_frame(meta: dict, value: Any = None) -> bytes:
     header["lens"] = [len(b) for b in encoder.buffers]
     head = json.dumps(header, allow_nan=False).encode()
     if len(head) + encoder.size > MAX_FRAME:
-        raise WireError("result larger than %d MiB" % (MAX_FRAME >> 20))
+        raise FrameTooLarge("result larger than %d MiB" % (MAX_FRAME >> 20))
     body = struct.pack("<I", len(head)) + head + b"".join(encoder.buffers)
     return struct.pack("<I", len(body)) + body
 

@@ -167,7 +167,7 @@ def test_a_class_sized_session_forks_from_huge_pages_and_grades_the_same(tmp_pat
     mutant = MUTANTS[0]
     submissions = [resolve(SOLUTIONS), submission_with(tmp_path, mutant)]
     reports = {}
-    with Grader(Options(sandbox="process", jobs=1, expected=HUGE_PAGES_FROM)) as grader:
+    with Grader(Options(sandbox="process", jobs=1, submission_count=HUGE_PAGES_FROM)) as grader:
         grader.grade(submissions, lambda sub, report: reports.__setitem__(sub.path, report))
         zygote = grader.runner.zygotes[0]
         assert zygote.huge_pages
@@ -177,5 +177,5 @@ def test_a_class_sized_session_forks_from_huge_pages_and_grades_the_same(tmp_pat
     full, buggy = (reports[s.path] for s in submissions)
     assert full.score == full.max_score == 99
     assert {c.name for c in buggy.checks if c.status == "failed"} == set(mutant["lost"])
-    with Grader(Options(sandbox="process", jobs=2, expected=2 * HUGE_PAGES_FROM - 1)) as grader:
+    with Grader(Options(sandbox="process", jobs=2, submission_count=2 * HUGE_PAGES_FROM - 1)) as grader:
         assert not any(z.huge_pages for z in grader.runner.zygotes)  # a student's run never pays for it

@@ -20,7 +20,7 @@ import pytest
 from grader.session import Grader, Options
 from grader.submissions.resolve import resolve
 from grader.paths import PACKAGE_ROOT
-from grader.isolation.runner import Limits
+from grader.isolation.limits import Limits
 from grader.isolation.sandbox import bwrap_problem
 from grader.judging.selection import Selection
 

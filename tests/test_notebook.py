@@ -243,7 +243,7 @@ def test_build_command(tmp_path):
 
 @pytest.mark.timeout(120)
 def test_each_cell_gets_the_load_deadline_and_a_hanging_cell_is_stopped(tmp_path):
-    from grader.isolation.runner import Limits
+    from grader.isolation.limits import Limits
     from grader.judging.selection import Selection
 
     solutions = build_notebook(solution("backprop"), "backprop")

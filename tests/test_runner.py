@@ -10,7 +10,11 @@ import sys
 import pytest
 
 from grader.errors import GraderError
-from grader.isolation.runner import Attempt, Job, Limits, Runner, Stream, Zygote
+from grader.isolation.attempt import Attempt
+from grader.isolation.job import Job, Stream
+from grader.isolation.limits import Limits
+from grader.isolation.runner import Runner
+from grader.isolation.zygote_client import Zygote
 
 
 class BrokenSandbox:

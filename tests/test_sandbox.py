@@ -86,7 +86,7 @@ def test_bwrap_zygote_sees_only_grader_and_scratch(tmp_path, monkeypatch):
 # A judge that starts one sandboxed zygote (named by a marker in its preload list) and waits.
 JUDGE = textwrap.dedent("""
     import sys, time
-    from grader.isolation.runner import Zygote
+    from grader.isolation.zygote_client import Zygote
     from grader.isolation.sandbox import choose
     zygote = Zygote(choose("bwrap"), preload=[sys.argv[1]])
     zygote.start()

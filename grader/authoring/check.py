@@ -78,7 +78,7 @@ class Check:
     description: str = ""
     cases: int = 1
     timeout: float = 10.0
-    reference: str = "cpu"
+    reference_device: str = "cpu"  # "same": the reference runs on the submission's device
     requires_cuda: bool = False
 
     @property
@@ -96,7 +96,7 @@ class Check:
             "description": self.description,
             "cases": self.cases,
             "timeout": self.timeout,
-            "reference": self.reference,
+            "reference_device": self.reference_device,
             "requires_cuda": self.requires_cuda,
         }
 
@@ -116,7 +116,7 @@ def check(
     tf32: bool = False,
     cases: int = 1,
     timeout: float = 10.0,
-    reference: str = "cpu",
+    reference_device: str = "cpu",
     requires_cuda: bool = False,
     module: str | None = None,
     name: str | None = None,
@@ -125,10 +125,10 @@ def check(
 
     The first line of the function's docstring is what the report says the check checks.
     ``cases`` runs the scenario with that many seeds; the check passes when all pass.
-    ``reference="same"`` runs the reference on the submission's device instead of the CPU.
+    ``reference_device="same"`` runs the reference on the submission's device instead of the CPU.
     """
-    if reference not in REFERENCE_DEVICES:
-        raise ValueError(f"reference must be one of {REFERENCE_DEVICES}, not {reference!r}")
+    if reference_device not in REFERENCE_DEVICES:
+        raise ValueError(f"reference_device must be one of {REFERENCE_DEVICES}, not {reference_device!r}")
     policy = Policy(dtype=dtype, device=device, rtol=rtol, atol=atol, equal_nan=equal_nan, tf32=tf32)
 
     def register(fn: Callable) -> Callable:
@@ -143,7 +143,7 @@ def check(
             description=doc[0] if doc else fn.__name__.replace("_", " "),
             cases=cases,
             timeout=timeout,
-            reference=reference,
+            reference_device=reference_device,
             requires_cuda=requires_cuda,
         )
         checks = REGISTRY.setdefault(mod, [])
@@ -164,13 +164,12 @@ class Case:
     (so the values do not depend on the device's random generator).
     """
 
-    def __init__(self, seed: int, device: str = "cpu", scratch: str | None = None, variant: str = "public"):
+    def __init__(self, seed: int, device: str = "cpu", scratch: str | None = None):
         import numpy as np
         import torch
 
         self.seed = seed
         self.device = device
-        self.variant = variant
         self._scratch = scratch
         self.generator = torch.Generator().manual_seed(seed)
         self.np = np.random.default_rng(seed)

@@ -184,7 +184,7 @@ def grade(todo: list[Student], options, version: str, book) -> int:
     from grader.batch.progress import Progress
 
     by_id = {s.id: s for s in todo}
-    options.expected = len(todo)
+    options.submission_count = len(todo)
     options.preload = preload_for([Submission(s.id, str(s.path), str(s.path), list(MODULES)) for s in todo],
                                   options.selection)
     progress = Progress(len(todo))

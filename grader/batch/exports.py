@@ -3,8 +3,8 @@
 ``grades.csv`` (one row per student, per-module and per-check points), ``feedback/<id>.md``
 and ``feedback/<id>.json`` (the report each student gets), ``summary.json`` (statistics and
 failures by reason) and two plots: the score histogram and the pass rate of every check.
-Reasons are read from the verdict messages the judge wrote (timeouts, crashes, import
-errors...), so a TA sees at once whether a low score is the class's or the harness's.
+Reasons are the codes the runner, the worker and the judge set where each cause was known
+(:mod:`grader.reasons`), so a TA sees at once whether a low score is the class's or the harness's.
 """
 
 from __future__ import annotations
@@ -14,45 +14,45 @@ import io
 import statistics
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from grader.files import write_atomic
+from grader.reasons import label
 from grader.batch.gradebook import GRADER_ERROR, Entry
 from grader.reporting.report import FAILED, PASSED, SKIPPED, Report
 from grader.reporting import jsonfile, markdown
 
-#: (reason, substrings of a failure message): the first match wins.
-MESSAGE_REASONS = (
-    ("timeout", ("timed out after", "ran longer than", "did not finish loading within", "used up its CPU time")),
-    ("crash", ("crashed", "exited the process", "was killed", "aborted", "killed the grader's worker pool",
-               "worker was lost", "printed more than", "result channel was corrupted")),
-    ("syntax error", ("does not parse",)),
-    ("import error", ("importing ",)),
-    ("missing module", ("was not found in the submission",)),
-    ("not implemented", ("not implemented",)),
-    ("signature differs", ("the signature differs",)),
-    ("raised an exception", ("your code raised",)),
-)
-
-
-def reason_of(message: str) -> str:
-    for reason, needles in MESSAGE_REASONS:
-        if any(n in message for n in needles):
-            return reason
-    return "wrong answer"
+def failure_codes(report: Report) -> Counter:
+    """Failed checks of one report counted by the reason code the judge recorded for each (a
+    submission that could not be graded at all counts all its checks as not gradable)."""
+    if report.status == "error":
+        return Counter({"not_gradable": len(report.checks)})
+    codes = Counter()
+    for check in report.checks:
+        if check.status == FAILED:
+            codes[check.reason or "wrong_answer"] += 1
+        elif check.status not in (PASSED, SKIPPED):
+            codes["reference_failed"] += 1
+    return codes
 
 
 def failure_reasons(report: Report) -> Counter:
-    """Failed checks of one report counted by reason (a submission that could not be
-    graded at all counts all its checks as "not gradable")."""
-    if report.status == "error":
-        return Counter({"not gradable": len(report.checks)})
+    """The same, by the label a TA reads (several codes may share one)."""
     reasons = Counter()
-    for check in report.checks:
-        if check.status == FAILED:
-            reasons[reason_of(check.message)] += 1
-        elif check.status not in (PASSED, SKIPPED):
-            reasons["grader error"] += 1
+    for code, count in failure_codes(report).items():
+        reasons[label(code)] += count
     return reasons
+
+
+def tally(entries: list[Entry], count: Callable[[Report], Counter]) -> dict:
+    """Students and checks per reason, the reason most students share first."""
+    found: dict[str, dict] = {}
+    for entry in entries:
+        for reason, checks in count(entry.report).items():
+            slot = found.setdefault(reason, {"students": 0, "checks": 0})
+            slot["students"] += 1
+            slot["checks"] += checks
+    return dict(sorted(found.items(), key=lambda kv: -kv[1]["students"]))
 
 
 def quartiles(values: list[float]) -> list[float]:
@@ -63,12 +63,6 @@ def quartiles(values: list[float]) -> list[float]:
 
 def summary(entries: list[Entry], notes: list[str]) -> dict:
     percents = [e.report.percent for e in entries]
-    by_reason: dict[str, dict] = {}
-    for entry in entries:
-        for reason, checks in failure_reasons(entry.report).items():
-            slot = by_reason.setdefault(reason, {"students": 0, "checks": 0})
-            slot["students"] += 1
-            slot["checks"] += checks
     q1, median, q3 = quartiles(percents) if percents else (None, None, None)
     return {
         "count": len(entries),
@@ -76,7 +70,8 @@ def summary(entries: list[Entry], notes: list[str]) -> dict:
         "max_score": max((e.report.max_score for e in entries), default=0),
         "percent": {"mean": round(statistics.fmean(percents), 2) if percents else None, "median": median,
                     "q1": q1, "q3": q3, "min": min(percents, default=None), "max": max(percents, default=None)},
-        "failures_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1]["students"])),
+        "failures_by_reason": tally(entries, failure_reasons),
+        "failures_by_code": tally(entries, failure_codes),
         "notes": notes,
         "students": [{"id": e.student, "source": e.source, "status": e.status, "score": e.report.score,
                       "max_score": e.report.max_score, "percent": e.report.percent, "attempts": e.attempts,

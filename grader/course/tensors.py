@@ -92,7 +92,7 @@ def make_trainable_leaf(sub, case):
             "input_untouched": t.clone()}
 
 
-@check(points=1, device="match", reference="same")
+@check(points=1, device="match", reference_device="same")
 def to_device_and_dtype(sub, case):
     "to_device moves to the requested device and casts only when a dtype is given."
     x = case.randn(3, 4)
@@ -103,7 +103,7 @@ def to_device_and_dtype(sub, case):
     )
 
 
-@check(points=1, device="match", reference="same", requires_cuda=True)
+@check(points=1, device="match", reference_device="same", requires_cuda=True)
 def to_device_cuda(sub, case):
     "to_device(x, 'cuda') puts a CPU tensor on the GPU."
     x = case.randn(3, 4).cpu()

@@ -33,6 +33,7 @@ RUNS_STATEMENT = ("time", "timeit", "prun")
 TIMEIT_OPTIONS = re.compile(r"^\s*(?:-[nrp]\s*\d+\s*|-[tcqo]\s+)*")
 
 _loaded: dict[str, tuple[Any, dict, dict]] = {}
+_lost: dict[str, dict[str, int]] = {}
 
 
 class Shell:
@@ -98,9 +99,15 @@ def load(name: str, path: str, progress: Callable[[int], None] = lambda number: 
     namespace, status, names = run(path, progress)
     wanted = names.get(name, [])
     if wanted and not any(n in namespace.__dict__ for n in wanted):
-        return None, {"status": "missing", "message": f"{os.path.basename(path)} defines none of {', '.join(wanted)}, "
+        reason = "notebook_unparsable" if set(wanted) & set(lost_names(path)) else "missing_name"
+        return None, {"status": "missing", "reason": reason, "message": f"{os.path.basename(path)} defines none of {', '.join(wanted)}, "
                                                       f"so there is nothing of {name} to grade"}
     return namespace, status
+
+
+def lost_names(path: str) -> dict[str, int]:
+    """Names that cells which do not parse seemed to define (name -> code cell number)."""
+    return _lost.get(path, {})
 
 
 def run(path: str, progress: Callable[[int], None]) -> tuple[Any, dict, dict]:
@@ -130,8 +137,9 @@ def run(path: str, progress: Callable[[int], None]) -> tuple[Any, dict, dict]:
         for stream in (sys.__stdout__, sys.__stderr__):  # the worker ends with os._exit, which flushes nothing
             with contextlib.suppress(ValueError, OSError):
                 stream.flush()
-    status = {"status": "ok", "kind": "notebook"}
+    status = {"status": "ok"}
     if failures:
         status["message"] = "; ".join(failures)
     _loaded[path] = module, status, program["metadata"]["grader"]["names"]
+    _lost[path] = program["metadata"]["grader"].get("lost", {})
     return _loaded[path]

@@ -46,7 +46,6 @@ class ProcessSandbox:
     """No confinement beyond separate processes and resource limits (any OS with fork)."""
 
     name = "process"
-    description = "separate worker processes with resource limits (no filesystem or network isolation)"
 
     def command(self, argv: list[str], scratch: Path, trusted: bool = False, env: dict | None = None) -> list[str]:
         return argv
@@ -56,8 +55,6 @@ class BwrapSandbox:
     """The zygote inside bubblewrap: see the module docstring for what it can and cannot see."""
 
     name = "bwrap"
-    description = ("bubblewrap: no network, read-only system, private /tmp and PID namespace, "
-                   "solutions and reports not visible")
 
     def __init__(self, executable: str) -> None:
         self.executable = executable

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -20,25 +21,36 @@ from grader.isolation import notebook_run
 from grader.authoring.check import REGISTRY, Case, Check
 
 MAX_CAPTURE = 64 * 1024
+#: A TypeError raised where the check calls the student's function: the call itself failed.
+SIGNATURE_ERROR = re.compile(r"TypeError: .*(positional argument|keyword argument|required (positional|keyword))")
 
 
 class MissingName(AttributeError):
-    """The submission does not define a name a check uses."""
+    """The submission does not define a name a check uses (perhaps in a cell that does not parse)."""
+
+    def __init__(self, message: str, reason: str = "missing_name") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class SubmissionModule:
     """The student's module as scenarios see it: a missing name is a clear verdict."""
 
-    def __init__(self, module: Any, filename: str) -> None:
+    def __init__(self, module: Any, filename: str, lost: dict[str, int]) -> None:
         object.__setattr__(self, "_module", module)
         object.__setattr__(self, "_filename", filename)
+        object.__setattr__(self, "_lost", lost)
 
     def __getattr__(self, name: str) -> Any:
         module = object.__getattribute__(self, "_module")
         try:
             return getattr(module, name)
         except AttributeError:
-            raise MissingName(f"{object.__getattribute__(self, '_filename')} does not define {name}") from None
+            filename, lost = object.__getattribute__(self, "_filename"), object.__getattribute__(self, "_lost")
+            if name in lost:
+                raise MissingName(f"{filename} does not define {name}: code cell {lost[name]} does not parse",
+                                  "notebook_unparsable") from None
+            raise MissingName(f"{filename} does not define {name}") from None
 
 
 class CappedText(io.TextIOBase):
@@ -75,10 +87,15 @@ class Channel:
     def send(self, meta: dict, value: Any = None) -> None:
         try:
             frame = wire.encode_frame(meta, value)
+        except wire.FrameTooLarge as exc:
+            frame = wire.encode_frame({**meta, "outcome": "error", "reason": "oversized_results",
+                                       "message": f"result not sendable: {exc}"})
         except wire.WireError as exc:
-            frame = wire.encode_frame({**meta, "outcome": "error", "message": f"result not sendable: {exc}"})
+            frame = wire.encode_frame({**meta, "outcome": "error", "reason": "wrong_answer",
+                                       "message": f"result not sendable: {exc}"})
         except Exception as exc:  # noqa: BLE001 - a hostile object may break encoding
-            frame = wire.encode_frame({**meta, "outcome": "error", "message": f"result could not be encoded: {exc!r}"[:500]})
+            frame = wire.encode_frame({**meta, "outcome": "error", "reason": "wrong_answer",
+                                       "message": f"result could not be encoded: {exc!r}"[:500]})
         view = memoryview(frame)
         while view:
             written = os.write(self.fd, view)
@@ -103,6 +120,21 @@ def describe_exception(exc: BaseException, submission_root: str) -> dict:
             "where": "student" if own else "check"}
 
 
+def failure_reason(exc: BaseException, otherwise: str) -> str:
+    """The reason code of an exception from student code: exit, memory, or ``otherwise``."""
+    if isinstance(exc, SystemExit):
+        return "exit"
+    return "memory" if isinstance(exc, MemoryError) else otherwise
+
+
+def error_reason(exc: BaseException, info: dict) -> str:
+    """Raised in the student's frames: raised (or exit, memory). Raised in none of them: the
+    check could not call the student's function (signature) or use what it returned."""
+    if info["where"] == "student" or isinstance(exc, (SystemExit, MemoryError)):
+        return failure_reason(exc, "raised")
+    return "signature" if isinstance(exc, TypeError) and SIGNATURE_ERROR.match(info["message"]) else "wrong_answer"
+
+
 def load_module(name: str, path: str, root: str, progress=lambda cell: None) -> tuple[Any, dict]:
     """Import one submission file as module ``name``; errors become a status record.
 
@@ -110,7 +142,7 @@ def load_module(name: str, path: str, root: str, progress=lambda cell: None) -> 
     hears of each cell), and every module reads its namespace.
     """
     if not os.path.isfile(path):
-        return None, {"status": "missing", "message": f"{name}.py was not found in the submission"}
+        return None, {"status": "missing", "reason": "missing_module", "message": f"{name}.py was not found in the submission"}
     try:
         if path.endswith(".ipynb"):
             return notebook_run.load(name, path, progress)
@@ -120,12 +152,11 @@ def load_module(name: str, path: str, root: str, progress=lambda cell: None) -> 
         spec.loader.exec_module(module)
     except SyntaxError as exc:
         line = (exc.text or "").strip()
-        return None, {"status": "error", "kind": "syntax",
+        return None, {"status": "error", "reason": "syntax_error",
                       "message": f"{name}.py does not parse: {exc.msg} (line {exc.lineno}: {line[:120]})"}
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import included
         info = describe_exception(exc, root)
-        kind = "exit" if isinstance(exc, SystemExit) else "import"
-        return None, {"status": "error", "kind": kind, "message": f"importing {name}.py failed: {info['message']}",
+        return None, {"status": "error", "reason": failure_reason(exc, "import_error"), "message": f"importing {name}.py failed: {info['message']}",
                       "traceback": info["traceback"]}
     return module, {"status": "ok"}
 
@@ -139,13 +170,14 @@ def run_case(check: Check, sub: SubmissionModule, case: Case, root: str) -> tupl
         value = check.scenario(sub, case)
         outcome: dict = {"outcome": "value"}
     except MissingName as exc:
-        value, outcome = None, {"outcome": "missing", "message": str(exc)}
+        value, outcome = None, {"outcome": "missing", "reason": exc.reason, "message": str(exc)}
     except NotImplementedError as exc:
-        value, outcome = None, {"outcome": "not_implemented", "message": f"not implemented yet ({exc})" if str(exc) else "not implemented yet"}
+        value, outcome = None, {"outcome": "not_implemented", "reason": "not_implemented", "message": f"not implemented yet ({exc})" if str(exc) else "not implemented yet"}
     except SystemExit as exc:
-        value, outcome = None, {"outcome": "exit", "message": f"your code called sys.exit({exc.code!r}) during the check"}
+        value, outcome = None, {"outcome": "exit", "reason": "exit", "message": f"your code called sys.exit({exc.code!r}) during the check"}
     except BaseException as exc:  # noqa: BLE001 - everything is a verdict, nothing escapes
-        value, outcome = None, {"outcome": "error", **describe_exception(exc, root)}
+        info = describe_exception(exc, root)
+        value, outcome = None, {"outcome": "error", "reason": error_reason(exc, info), **info}
     finally:
         sys.stdout, sys.stderr = saved
     outcome["output"] = capture.getvalue()
@@ -187,13 +219,14 @@ def run_job(spec: dict, channel: Channel) -> None:
         channel.send({"event": "module", "module": module_name, **status})
         if module is None:
             continue
-        sub = SubmissionModule(module, os.path.basename(filename))
+        lost = notebook_run.lost_names(os.path.join(root, filename))
+        sub = SubmissionModule(module, os.path.basename(filename), lost)
         for check in todo:
-            device = spec.get("device", "cpu") if check.reference == "same" or not spec.get("reference") else "cpu"
+            device = spec.get("device", "cpu") if check.reference_device == "same" or not spec.get("trusted") else "cpu"
             for index in range(check.cases):
                 seed = spec["seeds"][index]
                 channel.send({"event": "start", "check": check.id, "case": index})
-                case = Case(seed, device=device, scratch=workdir, variant=spec.get("variant", "public"))
+                case = Case(seed, device=device, scratch=workdir)
                 outcome, value = run_case(check, sub, case, root)
                 channel.send({"event": "result", "check": check.id, "case": index, **outcome}, value)
     channel.send({"event": "done"})

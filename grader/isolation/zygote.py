@@ -34,6 +34,15 @@ PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
+
+class Op:
+    """The messages of the zygote's socket: the judge sends RUN, KILL and EXIT; the zygote
+    answers READY once, then EXITED for each job it ran."""
+
+    RUN, KILL, EXIT = "run", "kill", "exit"
+    READY, EXITED = "ready", "exited"
+
+
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -208,25 +217,24 @@ def serve(sock: socket.socket) -> None:
     # scratch folder (our cwd) and, when the sandbox gave us a private one, in /tmp.
     folders = [os.getcwd()] + (["/tmp"] if os.environ.get("GRADER_PRIVATE_TMP") else [])
     baseline = {folder: set(os.listdir(folder)) for folder in folders}
-    send(sock, {"op": "ready", "pid": os.getpid()})
+    send(sock, {"op": Op.READY, "pid": os.getpid()})
     while True:
         msg, fds = receive(sock)
-        if msg is None or msg.get("op") == "exit":
+        if msg is None or msg.get("op") == Op.EXIT:
             sweep()
             os._exit(0)  # nothing to flush; tearing torch down properly costs a second
-        if msg.get("op") != "run":
+        if msg.get("op") != Op.RUN:
             continue
         pid = os.fork()
         if pid == 0:
             become_worker(msg["spec"], fds, sock)
         for fd in fds:
             os.close(fd)
-        send(sock, {"op": "started", "job": msg["job"], "pid": pid})
         status = supervise(sock, pid)
         killed = sweep()
         for folder, keep in baseline.items():
             wipe(folder, keep)
-        send(sock, {"op": "exited", "job": msg["job"], "status": status, "leftovers": killed})
+        send(sock, {"op": Op.EXITED, "job": msg["job"], "status": status, "leftovers": killed})
 
 
 def wipe(folder: str, keep: set[str]) -> None:
@@ -252,7 +260,7 @@ def supervise(sock: socket.socket, pid: int) -> int:
                 msg, fds = receive(sock)
                 for fd in fds:
                     os.close(fd)
-                if msg is None or msg.get("op") in ("kill", "exit"):
+                if msg is None or msg.get("op") in (Op.KILL, Op.EXIT):
                     for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
                         try:
                             target()
@@ -292,7 +300,7 @@ def collapse_to_huge_pages(min_bytes: int = 8 << 20) -> None:
     8 ms instead of 24 (scripts/bench_fork.py). Collapsing costs 0.4 to 0.8 s once, so the
     judge asks for it only when a zygote has enough jobs ahead (grader.session.HUGE_PAGES_FROM).
     Where the kernel cannot (no THP, older than 6.1) madvise fails and nothing changes; the
-    judge starts zygotes on Linux only (grader.isolation.runner.UNSUPPORTED_PLATFORM).
+    judge starts zygotes on Linux only (grader.isolation.zygote_client.UNSUPPORTED_PLATFORM).
     """
     _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     with open("/proc/self/maps") as fh:

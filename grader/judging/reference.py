@@ -21,7 +21,10 @@ from grader.files import write_atomic
 from grader.course import MODULES, SEEDS
 from grader.paths import PACKAGE_ROOT
 from grader.errors import GraderError
-from grader.isolation.runner import CheckOutcome, Job, Limits, Runner, Zygote
+from grader.isolation.job import CheckOutcome, Job, ModuleStatus
+from grader.isolation.limits import Limits
+from grader.isolation.runner import Runner
+from grader.isolation.zygote_client import Zygote
 from grader.isolation.sandbox import ProcessSandbox
 
 CACHE_FORMAT = b"grader-reference/1\n"
@@ -33,11 +36,11 @@ class Reference:
 
     catalogue: list[dict]
     results: dict[str, dict[int, CheckOutcome]]
-    module_status: dict
+    module_status: dict[str, ModuleStatus]
 
     @classmethod
     def of(cls, job: Job) -> "Reference":
-        return cls(job.catalogue_data or [], job.results, job.module_status)
+        return cls(job.catalogue or [], job.results, job.module_status)
 
 
 def solutions_dir() -> Path:
@@ -48,10 +51,23 @@ def cache_dir() -> Path:
     return Path(os.environ.get("GRADER_CACHE") or PACKAGE_ROOT / ".grader-cache")
 
 
+#: The grader's code that can change what a worker produces: the worker side and the checks.
+#: Reporters, exports and the judge do not change a reference (nor a worker's results).
+RESULT_SOURCES = ("isolation", "authoring/check.py", "course", "wire.py", "reasons.py", "paths.py")
+
+
+def result_sources() -> list[Path]:
+    package = PACKAGE_ROOT / "grader"
+    found = []
+    for name in RESULT_SOURCES:
+        path = package / name
+        found += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return found
+
+
 def cache_key(solutions: Path, variant: str, device: str) -> str:
     digest = hashlib.sha256()
-    sources = sorted((PACKAGE_ROOT / "grader").rglob("*.py")) + sorted(solutions.glob("*.py"))
-    for path in sources:
+    for path in result_sources() + sorted(solutions.glob("*.py")):
         digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
     try:
         torch_version = importlib.metadata.version("torch")
@@ -62,7 +78,7 @@ def cache_key(solutions: Path, variant: str, device: str) -> str:
 
 
 def replay(raw: bytes) -> Job:
-    job = Job(name="reference", root="", modules=list(MODULES), checks=None, seeds=[], reference=True)
+    job = Job(name="reference", root="", modules=list(MODULES), checks=None, seeds=[], trusted=True)
     for meta, value in wire.FrameReader().feed(raw):
         job.apply(meta, value)
     return job
@@ -71,8 +87,8 @@ def replay(raw: bytes) -> Job:
 def compute(solutions: Path, variant: str, device: str, limits: Limits = Limits()) -> Job:
     """Run every check against the solutions in a trusted, unsandboxed worker."""
     job = Job(name="reference", root=str(solutions), modules=list(MODULES), checks=None,
-              seeds=list(SEEDS[variant]), variant=variant, device=device, reference=True,
-              catalogue=True, copy=False, raw=bytearray())
+              seeds=list(SEEDS[variant]), variant=variant, device=device, trusted=True,
+              wants_catalogue=True, copy=False, raw=bytearray())
     runner = Runner([Zygote(ProcessSandbox(), preload=("torchvision",), trusted=True)], limits)
     try:
         runner.run([job])
@@ -98,7 +114,7 @@ def read(path: Path) -> Reference | None:
         job = replay(raw[len(CACHE_FORMAT):])
     except Exception:  # noqa: BLE001 - a damaged file is recomputed (or reported), never trusted
         return None
-    if not job.catalogue_data:
+    if not job.catalogue:
         return None
     return Reference.of(job)
 
@@ -128,7 +144,7 @@ def healthy(reference: Reference) -> bool:
     """Every module loaded and every case of every check produced a value."""
     if not reference.catalogue:
         return False
-    if any(s.get("status") != "ok" for s in reference.module_status.values()):
+    if any(not s.ok for s in reference.module_status.values()):
         return False
     return all(
         reference.results.get(c["id"], {}).get(k, CheckOutcome("missing")).outcome == "value"

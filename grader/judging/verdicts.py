@@ -6,18 +6,13 @@ worker claimed about itself.
 
 from __future__ import annotations
 
-import re
-
 import grader
 from grader.authoring.check import Policy
-from grader.isolation.runner import CheckOutcome, Job
+from grader.isolation.job import CheckOutcome, Job, ModuleStatus
 from grader.judging import reference as reference_mod
 from grader.judging.compare import compare
 from grader.reporting.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, ModuleResult, Report
 from grader.submissions.submission import Submission
-
-#: A TypeError raised where the check calls the student's function: the call itself failed.
-SIGNATURE_ERROR = re.compile(r"TypeError: .*(positional argument|keyword argument|required (positional|keyword))")
 
 
 def lacks_gpu(entry: dict, device: str) -> bool:
@@ -26,19 +21,21 @@ def lacks_gpu(entry: dict, device: str) -> bool:
 
 
 def outcome_message(outcome: CheckOutcome) -> str:
-    if outcome.outcome == "missing":
-        return outcome.message
+    """What the student reads for an outcome that is not a value (the worker's and the
+    runner's own words, with a lead-in where the reason calls for one)."""
     if outcome.outcome == "not_implemented":
         return outcome.message or "not implemented yet"
     if outcome.outcome == "error":
-        if outcome.where == "check" and SIGNATURE_ERROR.match(outcome.message):
+        if outcome.reason == "signature":
             return f"the signature differs from the exercise's: {outcome.message.removeprefix('TypeError: ')}"
-        if outcome.where == "check":
+        if outcome.reason == "wrong_answer":
             return f"the check could not use what your code returned: {outcome.message}"
         return f"your code raised {outcome.message}"
-    if outcome.outcome == "killed":  # the runner words its reasons for the student already
-        return outcome.message
     return outcome.message or outcome.outcome
+
+
+def outcome_reason(outcome: CheckOutcome) -> str:
+    return outcome.reason or ("raised" if outcome.outcome == "error" else "crash")
 
 
 def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> CheckResult:
@@ -49,10 +46,10 @@ def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> Ch
     if lacks_gpu(entry, job.device):
         result.status, result.message = SKIPPED, "needs a CUDA device (run with --device cuda on a GPU)"
         return result
-    status = job.module_status.get(entry["module"], {})
-    if status.get("status", "ok") != "ok":
-        result.message = status.get("message", "the module could not be loaded")
-        result.hint = status.get("traceback", "")
+    status = job.status_of(entry["module"])
+    if not status.ok:
+        result.message = status.message or "the module could not be loaded"
+        result.hint, result.reason = status.traceback, status.reason or "import_error"
         return result
     policy = Policy.from_data(entry["policy"])
     outputs, tolerances = [], []
@@ -65,21 +62,21 @@ def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> Ch
                 outputs.append(actual.output)
         prefix = f"case {case + 1} (seed {job.seeds[case]}): " if entry["cases"] > 1 else ""
         if expected is None or expected.outcome != "value":
-            result.status = ERROR
+            result.status, result.reason = ERROR, "reference_failed"
             result.message = f"the reference solution failed this check ({outcome_message(expected) if expected else 'no result'}); tell your instructor"
             return result
         if actual is None:
-            result.message = prefix + "no result came back for this check"
+            result.message, result.reason = prefix + "no result came back for this check", "crash"
             break
         if actual.outcome != "value":
             same_for_every_case = actual.outcome in ("missing", "not_implemented")
             result.message = ("" if same_for_every_case else prefix) + outcome_message(actual)
-            result.hint = actual.traceback
+            result.hint, result.reason = actual.traceback, outcome_reason(actual)
             break
         verdict = compare(expected.value, actual.value, policy, device=job.device)
         tolerances += verdict.tolerances
         if not verdict.passed:
-            result.message = prefix + verdict.message
+            result.message, result.reason = prefix + verdict.message, "wrong_answer"
             break
     else:
         result.status, result.points = PASSED, result.max_points
@@ -97,11 +94,11 @@ def judge(job: Job, submission: Submission, reference: reference_mod.Reference, 
         entries = [e for e in selected if e["module"] == name]
         if not entries:
             continue
-        status = job.module_status.get(name, {"status": "ok"})
-        modules.append(ModuleResult(name, status.get("status", "ok"), status.get("message", ""),
+        status = job.status_of(name)
+        modules.append(ModuleResult(name, status.status, status.message,
                                     [judge_check(e, job, reference) for e in entries]))
     notes = list(submission.notes)
-    notes += dict.fromkeys(s["message"] for s in job.module_status.values() if s.get("status") == "ok" and s.get("message"))
+    notes += dict.fromkeys(s.message for s in job.module_status.values() if s.ok and s.message)
     if job.leftovers:
         notes.append(f"{job.leftovers} leftover process(es) your code started were killed")
     return Report(submission=submission.path, student=submission.student, modules=modules, variant=job.variant,
@@ -114,7 +111,7 @@ def failed_report(submission: Submission, reference: reference_mod.Reference, se
                   sandbox: str, variant: str, device: str) -> Report:
     """A submission that could not be run at all: every check it could have passed fails
     with the reason (checks that need a GPU it does not have are skipped, as for anyone)."""
-    unrunnable = {"status": "error", "message": submission.error}
+    unrunnable = ModuleStatus("error", submission.error, reason="not_gradable")
     job = Job(name=submission.student, root=submission.root, modules=submission.modules, checks=selected,
               seeds=[], variant=variant, device=device, module_status={m: unrunnable for m in submission.modules})
     report = judge(job, submission, reference, selected, sandbox)

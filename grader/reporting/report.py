@@ -27,6 +27,7 @@ class CheckResult:
     hint: str = ""  # the tolerance used, a traceback of the student's frames...
     output: str = ""  # what the student's code printed during this check
     duration: float = 0.0
+    reason: str = ""  # why no points: a code of grader.reasons ("" when passed or skipped)
 
 
 @dataclass

@@ -122,9 +122,10 @@ def course_names() -> dict[str, set[str]]:
             for path in sorted(folder.glob("*.py")) if not path.name.startswith("_")}
 
 
-def program(notebook: nbformat.NotebookNode) -> tuple[list[Cell], set[str], list[str]]:
-    """The code cells that will run, the names they define, and notes on the cells left out."""
-    cells, names, notes, ipython = [], set(), [], []
+def program(notebook: nbformat.NotebookNode) -> tuple[list[Cell], set[str], list[str], dict[str, int]]:
+    """The code cells that will run, the names they define, notes on the cells left out, and
+    the names that cells which do not parse seem to define (name -> cell number)."""
+    cells, names, notes, ipython, lost = [], set(), [], [], {}
     code = [c for c in notebook.cells if c.cell_type == "code"]
     for number, raw in enumerate(code, start=1):
         source, uses_ipython = translate(raw.source)
@@ -135,6 +136,7 @@ def program(notebook: nbformat.NotebookNode) -> tuple[list[Cell], set[str], list
             tree = ast.parse(source, filename=f"<cell {number}>")
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             notes.append(unparsable(cell, raw.source, exc))
+            lost.update(dict.fromkeys(seems_to_define(raw.source), number))
             continue
         names |= defined_names(tree)
         cells.append(cell)
@@ -142,7 +144,11 @@ def program(notebook: nbformat.NotebookNode) -> tuple[list[Cell], set[str], list
         which = f"code cells {', '.join(ipython)} use" if len(ipython) > 1 else f"code cell {ipython[0]} uses"
         notes.append(f"{which} IPython magics or shell commands: shell commands and cell magics such as %%bash "
                      "are never run while grading, %time/%timeit run their statement once, other magics are ignored")
-    return cells, names, notes
+    return cells, names, notes, lost
+
+
+def seems_to_define(raw: str) -> list[str]:
+    return sorted({a or b for a, b in SEEMS_TO_DEFINE.findall(raw)})
 
 
 def unparsable(cell: Cell, raw: str, exc: Exception) -> str:
@@ -152,7 +158,7 @@ def unparsable(cell: Cell, raw: str, exc: Exception) -> str:
         reason = f"{type(exc).__name__}: {exc.msg}{line}"
     else:
         reason = f"{type(exc).__name__}: {exc}"[:200]
-    seems = sorted({a or b for a, b in SEEMS_TO_DEFINE.findall(raw)})
+    seems = seems_to_define(raw)
     lost = f"; what it defines ({', '.join(seems)}) scores 0" if seems else ""
     return f"code cell {cell.number} (`{cell.first_line}`) does not parse, so it was not run: {reason}{lost}"
 
@@ -169,14 +175,15 @@ def coverage_note(names: set[str], modules: list[str]) -> str:
     return note
 
 
-def write_program(cells: list[Cell], modules: list[str], path: Path) -> None:
-    """The worker's notebook: code cells only, each tagged with its number and first line, and
-    the names each module's checks use (a module the notebook defines none of is "missing")."""
+def write_program(cells: list[Cell], modules: list[str], path: Path, lost: dict[str, int]) -> None:
+    """The worker's notebook: code cells only, each tagged with its number and first line, the
+    names each module's checks use (a module the notebook defines none of is "missing"), and
+    the names lost with cells that do not parse."""
     import nbformat
 
     notebook = nbformat.v4.new_notebook()
     graded = course_names()
-    notebook.metadata["grader"] = {"names": {m: sorted(graded.get(m, ())) for m in modules}}
+    notebook.metadata["grader"] = {"names": {m: sorted(graded.get(m, ())) for m in modules}, "lost": lost}
     for cell in cells:
         code = nbformat.v4.new_code_cell(cell.source)
         code.metadata["grader"] = {"number": cell.number, "first_line": cell.first_line}
@@ -193,8 +200,8 @@ def prepare(notebook_path: Path, modules: list[str], root: Path, name: str) -> S
     except (ValueError, OSError) as exc:
         submission.error = str(exc)
         return submission
-    cells, names, notes = program(notebook)
-    write_program(cells, modules, root / name)
+    cells, names, notes, lost = program(notebook)
+    write_program(cells, modules, root / name, lost)
     submission.namespaces = {m: name for m in modules}
     submission.notes += [coverage_note(names, modules), *notes]
     return submission

@@ -1,0 +1,136 @@
+"""The judge's end of a zygote: start it (in its sandbox), talk to it, stop it.
+
+The server is :mod:`grader.isolation.zygote`; both sides name their messages with its
+:class:`~grader.isolation.zygote.Op` table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from typing import TYPE_CHECKING, Iterable
+
+from grader.errors import GraderError
+from grader.isolation import scratch
+from grader.isolation.zygote import Op, kill_tagged
+from grader.paths import PACKAGE_ROOT
+
+if TYPE_CHECKING:
+    from grader.isolation.attempt import Attempt
+
+#: The zygote relies on Linux: fork without exec, prctl (subreaper, parent-death signal),
+#: pidfd, /proc, SOCK_SEQPACKET. Said plainly rather than failed at in the zygote.
+UNSUPPORTED_PLATFORM = ("the grader runs submissions with Linux facilities (fork server, /proc, pidfd) and cannot "
+                        "run them on {platform}: use Linux, or WSL 2 on Windows")
+
+
+class Zygote:
+    """A zygote process and the one job it runs at a time."""
+
+    def __init__(self, sandbox, preload: Iterable[str] = (), trusted: bool = False, huge_pages: bool = False) -> None:
+        self.sandbox = sandbox
+        self.preload = ",".join(preload)
+        self.trusted = trusted
+        self.huge_pages = huge_pages  # see grader.isolation.zygote.collapse_to_huge_pages
+        self.scratch = scratch.make()
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.ready = False
+        self.attempt: Attempt | None = None
+        self.log = None
+        self.failed_starts = 0
+        # in the environment of everything a process-mode zygote starts (bwrap clears it: there
+        # the PID namespace ends every process of the sandbox with the zygote)
+        self.tag = f"GRADER_ZYGOTE={uuid.uuid4().hex}"
+
+    def start(self) -> None:
+        if not sys.platform.startswith("linux"):
+            raise GraderError(UNSUPPORTED_PLATFORM.format(platform=sys.platform))
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv = [sys.executable, "-m", "grader.isolation.zygote", "--fd", str(child.fileno()), "--preload", self.preload]
+        if self.huge_pages:
+            argv.append("--huge-pages")
+        env = self.environment()
+        command = self.sandbox.command(argv, self.scratch, trusted=self.trusted, env=env)
+        debug = os.environ.get("GRADER_DEBUG")
+        self.log = None if debug else tempfile.TemporaryFile()  # why a start failed, if it does
+        self.proc = subprocess.Popen(
+            command, pass_fds=[child.fileno()], env=env, cwd=str(self.scratch),
+            stdin=subprocess.DEVNULL, stdout=None if debug else subprocess.DEVNULL,
+            stderr=self.log, start_new_session=True,
+        )
+        child.close()
+        parent.setblocking(True)
+        self.sock = parent
+        self.ready = False
+
+    def environment(self) -> dict:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        env.setdefault("MPLBACKEND", "Agg")
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.update([self.tag.split("=", 1)])
+        return env
+
+    def restart(self) -> None:
+        """A fresh zygote (and scratch folder) in place of one that died."""
+        self.stop()
+        self.scratch = scratch.make()
+        self.start()
+
+    def log_tail(self) -> str:
+        if self.log is None:
+            return "(see the output above)"
+        self.log.seek(0)
+        return self.log.read()[-2000:].decode("utf-8", "replace").strip() or "(it printed nothing)"
+
+    def send(self, msg: dict, fds: list[int] = ()) -> None:
+        socket.send_fds(self.sock, [json.dumps(msg).encode()], list(fds))
+
+    def run(self, job_name: str, spec: dict, fds: list[int]) -> None:
+        self.send({"op": Op.RUN, "job": job_name, "spec": spec}, fds)
+
+    def kill(self, job_name: str) -> None:
+        self.send({"op": Op.KILL, "job": job_name})
+
+    def receive(self) -> dict | None:
+        try:
+            data = self.sock.recv(1 << 16)
+        except OSError:
+            return None
+        return json.loads(data) if data else None
+
+    def terminate(self) -> None:
+        """Kill the zygote and its whole session now; the judge then sees its socket close."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def stop(self) -> None:
+        if self.sock:
+            try:
+                self.send({"op": Op.EXIT})
+            except OSError:
+                pass
+            self.sock.close()
+            self.sock = None
+        if self.proc:
+            try:
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            self.proc = None
+            kill_tagged(self.tag)  # what a submission that killed the zygote left running
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+        scratch.remove(self.scratch)
