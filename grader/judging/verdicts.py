@@ -41,6 +41,16 @@ def outcome_message(outcome: CheckOutcome) -> str:
     return outcome.message or outcome.outcome
 
 
+def outcome_facts(outcome: CheckOutcome, case: int) -> dict:
+    """A case that returned no value, as mismatch data: the worker writes an exception as
+    ``Type: message`` (trusted code), so its type is the part before the first colon."""
+    facts = {"kind": outcome.outcome, "what": outcome.where, "case": case}
+    head = outcome.message.partition(":")[0]
+    if outcome.outcome == "error" and head.replace(".", "").isidentifier():
+        facts["kind"], facts["exception"] = "exception", head
+    return facts
+
+
 def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> CheckResult:
     """Compare every case of one check; the first failing case explains the verdict."""
     result = CheckResult(id=entry["id"], module=entry["module"], name=entry["name"],
@@ -75,11 +85,13 @@ def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> Ch
             same_for_every_case = actual.outcome in ("missing", "not_implemented")
             result.message = ("" if same_for_every_case else prefix) + outcome_message(actual)
             result.hint = actual.traceback
+            result.mismatch = outcome_facts(actual, case)
             break
         verdict = compare(expected.value, actual.value, policy, device=job.device)
         tolerances += verdict.tolerances
         if not verdict.passed:
             result.message = prefix + verdict.message
+            result.mismatch = {**(verdict.facts or {"kind": "type", "what": "uncomparable"}), "case": case}
             break
     else:
         result.status, result.points = PASSED, result.max_points

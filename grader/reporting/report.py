@@ -27,6 +27,7 @@ class CheckResult:
     hint: str = ""  # the tolerance used, a traceback of the student's frames...
     output: str = ""  # what the student's code printed during this check
     duration: float = 0.0
+    mismatch: dict | None = None  # what differed, as data (grader.judging.compare.mismatch_facts)
 
 
 @dataclass
