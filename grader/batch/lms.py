@@ -64,7 +64,7 @@ def read_roster(path: Path) -> Roster:
 
 
 def roster_rows(text: str, path: Path) -> tuple[list[str], dict[str, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     columns = [c.strip() for c in reader.fieldnames or []]
     if "submission" not in columns:
         raise RosterError(f"the roster {path} has no 'submission' column (the id the batch gives each "
