@@ -129,8 +129,29 @@ def parser() -> argparse.ArgumentParser:
                         help="submissions graded in parallel (default: the cores, %(default)s here)")
     parser.add_argument("--regrade", action="store_true",
                         help="grade every submission again, even those unchanged since the last run")
+    parser.add_argument("--similarity", action="store_true",
+                        help="rank pairs of submissions whose code is alike (starter code excluded) in report.html "
+                             "and summary.json; never changes a grade")
+    parser.add_argument("--roster", type=Path, metavar="CSV",
+                        help="CSV with a 'submission' column (the batch's ids) and the LMS's columns; writes "
+                             "grades-LMS.csv for import")
+    parser.add_argument("--lms", choices=("canvas", "moodle"), default="canvas",
+                        help="import format written with --roster (default: %(default)s)")
+    parser.add_argument("--assignment", default="Module 2", metavar="NAME",
+                        help="the LMS's grade column; for Canvas 'Name (ID)' updates an existing assignment "
+                             "(default: %(default)r)")
     cli.add_grading_options(parser)
     return parser
+
+
+def extras_from(args, students: list[Student]):
+    """The opt-in exports asked for; a bad roster is a usage error (raises RosterError)."""
+    from grader.batch.class_report import Extras
+    from grader.batch.lms import read_roster
+
+    return Extras(sources={s.id: s.path for s in students} if args.similarity else None,
+                  roster=read_roster(args.roster) if args.roster else None, lms=args.lms,
+                  assignment=args.assignment)
 
 
 def main(argv: list[str]) -> int:
@@ -148,6 +169,12 @@ def main(argv: list[str]) -> int:
     except cli.UsageError as exc:
         parser_.error(str(exc))
     students, notes = roster(folder)
+    from grader.batch.lms import RosterError
+
+    try:
+        extras = extras_from(args, students)
+    except RosterError as exc:
+        parser_.error(str(exc))
     if note:
         notes.append(note)
     version = checks_version(options, args.select)
@@ -165,7 +192,7 @@ def main(argv: list[str]) -> int:
         entries = book.entries([s.id for s in students])
     from grader.batch import exports
 
-    summary = exports.write_all(entries, out, notes)
+    summary = exports.write_all(entries, out, notes, extras)
     print_summary(summary, out, len(todo), time.monotonic() - started)
     if grader_errors:
         print(f"grader error: the reference solutions failed some checks for {grader_errors} submission(s); "
@@ -236,5 +263,21 @@ def print_summary(summary: dict, out: Path, graded_now: int, elapsed: float) -> 
         print(f"  {reason:<20} {count['students']:>5} student(s), {count['checks']} check(s)")
     for note in summary["notes"]:
         print(f"note: {note}")
+    print_class(summary)
     print(f"graded {graded_now} now in {elapsed:.1f} s; wrote {out}/grades.csv, feedback/, summary.json, "
-          "plots/scores.png, plots/checks.png")
+          "plots/scores.png, plots/checks.png, report.html" + (f", {summary['lms']['file']}" if "lms" in summary else ""))
+
+
+def print_class(summary: dict) -> None:
+    """Flagged checks, the most alike pair and the roster's misses, a line each."""
+    for item in summary["analysis"]["items"]:
+        if item["flags"]:
+            print(f"check {item['check']}: {'; '.join(item['flags'])}")
+    if summary.get("similarity"):
+        top = summary["similarity"][0]
+        print(f"most alike: {top['a']} and {top['b']} ({100 * top['score']:.0f}% shared; see report.html)")
+    lms = summary.get("lms")
+    if lms and lms["without_submission"]:
+        print(f"in the roster without a submission: {', '.join(lms['without_submission'])}")
+    if lms and lms["not_in_roster"]:
+        print(f"submissions not in the roster (kept, with no LMS id): {', '.join(lms['not_in_roster'])}")

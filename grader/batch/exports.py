@@ -9,8 +9,6 @@ Reasons are the codes the runner, the worker and the judge set where each cause 
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Callable
 from grader.files import write_atomic
 from grader.reasons import label
 from grader.batch.gradebook import GRADER_ERROR, Entry
+from grader.batch.lms import csv_text
 from grader.reporting.report import FAILED, PASSED, SKIPPED, Report
 from grader.reporting import jsonfile, markdown
 
@@ -98,17 +97,15 @@ def status_reason(entry: Entry) -> str:
 
 def write_csv(entries: list[Entry], path: Path) -> None:
     modules, checks = module_names(entries), check_ids(entries)
-    text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    writer.writerow(["id", "total", "max", "percent", *modules, "status", "reason", *checks])
+    rows = [["id", "total", "max", "percent", *modules, "status", "reason", *checks]]
     for entry in entries:
         report = entry.report
         points = {c.id: c.points for c in report.checks if c.status != SKIPPED}
         per_module = {m.name: m.points for m in report.modules}
-        writer.writerow([entry.student, report.score, report.max_score, report.percent,
-                         *(per_module.get(m, "") for m in modules), entry.status, status_reason(entry),
-                         *(points.get(c, "") for c in checks)])
-    write_atomic(path, text.getvalue())
+        rows.append([entry.student, report.score, report.max_score, report.percent,
+                     *(per_module.get(m, "") for m in modules), entry.status, status_reason(entry),
+                     *(points.get(c, "") for c in checks)])
+    write_atomic(path, csv_text(rows))  # cells a spreadsheet would run as formulas are quoted
 
 
 def write_feedback(entries: list[Entry], folder: Path) -> None:
@@ -152,12 +149,16 @@ def write_plots(entries: list[Entry], folder: Path) -> list[Path]:
     return [scores, checks]
 
 
-def write_all(entries: list[Entry], out: Path, notes: list[str]) -> dict:
-    """Every export into ``out``; returns the summary written to summary.json."""
+def write_all(entries: list[Entry], out: Path, notes: list[str], extras=None) -> dict:
+    """Every export into ``out``; returns the summary written to summary.json.
+    ``extras``: a :class:`grader.batch.class_report.Extras` (similarity, LMS export)."""
+    from grader.batch import class_report
+
     out.mkdir(parents=True, exist_ok=True)
     write_csv(entries, out / "grades.csv")
     write_feedback(entries, out / "feedback")
     data = summary(entries, notes)
+    plots = write_plots(entries, out / "plots")
+    data.update(class_report.write(entries, out, data, plots, extras))
     jsonfile.write_json(data, out / "summary.json")
-    write_plots(entries, out / "plots")
     return data

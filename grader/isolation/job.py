@@ -48,6 +48,7 @@ class CheckOutcome:
     where: str = ""
     duration: float = 0.0  # seconds between the worker's start and result frames
     reason: str = ""  # a code of grader.reasons, set where the cause was known
+    exception: str = ""  # the type of what student code raised, as the worker named it
 
 
 @dataclass
@@ -127,7 +128,7 @@ class Job:
                 self.results.setdefault(check_id, {})[case] = CheckOutcome(
                     outcome=text(meta.get("outcome", "error")), message=text(meta.get("message")), value=value,
                     output=text(meta.get("output")), traceback=text(meta.get("traceback")),
-                    where=text(meta.get("where")), reason=claimed(meta),
+                    where=text(meta.get("where")), reason=claimed(meta), exception=text(meta.get("type"), 200),
                 )
 
 

@@ -38,6 +38,14 @@ def outcome_reason(outcome: CheckOutcome) -> str:
     return outcome.reason or ("raised" if outcome.outcome == "error" else "crash")
 
 
+def outcome_facts(outcome: CheckOutcome, case: int) -> dict:
+    """A case that returned no value, as mismatch data (the exception's type as the worker named it)."""
+    facts = {"kind": outcome.outcome, "what": outcome.where, "case": case}
+    if outcome.outcome == "error" and outcome.exception:
+        facts["kind"], facts["exception"] = "exception", outcome.exception
+    return facts
+
+
 def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> CheckResult:
     """Compare every case of one check; the first failing case explains the verdict."""
     result = CheckResult(id=entry["id"], module=entry["module"], name=entry["name"],
@@ -72,11 +80,13 @@ def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> Ch
             same_for_every_case = actual.outcome in ("missing", "not_implemented")
             result.message = ("" if same_for_every_case else prefix) + outcome_message(actual)
             result.hint, result.reason = actual.traceback, outcome_reason(actual)
+            result.mismatch = outcome_facts(actual, case)
             break
         verdict = compare(expected.value, actual.value, policy, device=job.device)
         tolerances += verdict.tolerances
         if not verdict.passed:
             result.message, result.reason = prefix + verdict.message, "wrong_answer"
+            result.mismatch = {**(verdict.facts or {"kind": "type", "what": "uncomparable"}), "case": case}
             break
     else:
         result.status, result.points = PASSED, result.max_points

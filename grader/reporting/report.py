@@ -28,6 +28,7 @@ class CheckResult:
     output: str = ""  # what the student's code printed during this check
     duration: float = 0.0
     reason: str = ""  # why no points: a code of grader.reasons ("" when passed or skipped)
+    mismatch: dict | None = None  # what differed, as data (grader.judging.compare.mismatch_facts)
 
 
 @dataclass
