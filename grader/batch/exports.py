@@ -101,10 +101,29 @@ def status_reason(entry: Entry) -> str:
     return ", ".join(sorted(failure_reasons(report)))
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP's CSV-injection rule).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(cell):
+    """A text cell a spreadsheet shows as text: a leading ' before a formula start."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+
+
+class NeutralWriter:
+    """csv.writer whose every text cell passes :func:`neutral` first."""
+
+    def __init__(self, stream) -> None:
+        self.writer = csv.writer(stream)
+
+    def writerow(self, row) -> None:
+        self.writer.writerow([neutral(cell) for cell in row])
+
+
 def write_csv(entries: list[Entry], path: Path) -> None:
     modules, checks = module_names(entries), check_ids(entries)
     text = io.StringIO(newline="")
-    writer = csv.writer(text)
+    writer = NeutralWriter(text)
     writer.writerow(["id", "total", "max", "percent", *modules, "status", "reason", *checks])
     for entry in entries:
         report = entry.report
