@@ -81,6 +81,16 @@ def options_from(args: argparse.Namespace, jobs: int = 1):
     return options, note
 
 
+def require_selected(grader, modules: list[str], expression: str) -> None:
+    """A ``-k`` that selects no check is a typo, not a pass: raise :class:`UsageError`."""
+    if expression.strip() and not grader.selected(modules):
+        from grader.reporting.terminal import one_line
+
+        example = next((e["id"] for e in grader.reference.catalogue if e["module"] in modules), "tensors.mixed_sums_dtypes")
+        raise UsageError(f"-k {one_line(expression)!r} selects no check of {', '.join(modules)} "
+                         f"(check ids look like {example})")
+
+
 def grade_parser() -> argparse.ArgumentParser:
     from grader.reporting import FILE_REPORTERS
 
@@ -125,10 +135,8 @@ def grade_main(argv: list[str]) -> int:
     try:
         options, note = options_from(args)
         submission = resolve(args.path or default_path())
-    except (UsageError, FileNotFoundError) as exc:
-        parser.error(str(exc))
-    except SubmissionError as exc:
-        parser.error(str(exc))
+    except (UsageError, FileNotFoundError, SubmissionError) as exc:
+        parser.error(terminal.one_line(exc))
     if note:
         submission.notes.append(note)
     from grader.session import preload_for
@@ -136,6 +144,10 @@ def grade_main(argv: list[str]) -> int:
     options.preload = preload_for([submission], options.selection)
     reports = []
     with Grader(options) as grader:
+        try:
+            require_selected(grader, submission.modules, args.select)
+        except UsageError as exc:
+            parser.error(str(exc))
         grader.grade([submission], lambda sub, report: reports.append(report))
     report = reports[0]
     if args.quiet:
@@ -165,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except GraderError as exc:
-        print(f"grader error: {exc}", file=sys.stderr)
+        from grader.reporting.terminal import one_line
+
+        print(f"grader error: {one_line(exc)}", file=sys.stderr)
         return EXIT_INTERNAL
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

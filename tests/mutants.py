@@ -75,6 +75,22 @@ MUTANTS = [
         "new": "    return x.to(device=device)\n",
         "lost": {"to_device_and_dtype"},
     },
+    {
+        "module": "tensors",
+        "name": "tensor_copy_forces_float32",
+        "why": "torch.tensor(a, dtype=torch.float32) has the values of a float32 array only",
+        "old": "    return torch.tensor(a)\n",
+        "new": "    return torch.tensor(a, dtype=torch.float32)\n",
+        "lost": {"tensor_copy_independent"},
+    },
+    {
+        "module": "tensors",
+        "name": "to_device_never_moves",
+        "why": "only the dtype is applied: on a CPU run x is already where it should be, on the meta device it is not",
+        "old": "    return x.to(device=device, dtype=dtype if dtype is not None else x.dtype)\n",
+        "new": "    return x if dtype is None else x.to(dtype)\n",
+        "lost": {"to_device_and_dtype"},
+    },
     # ------------------------------------------------------------ broadcasting
     {
         "module": "broadcasting",
@@ -154,6 +170,14 @@ MUTANTS = [
     },
     {
         "module": "cifar",
+        "name": "nchw_divide_by_max",
+        "why": "dividing by the batch's maximum is right only when some pixel is 255",
+        "old": "    return x.permute(0, 3, 1, 2).to(torch.float32) / 255\n",
+        "new": "    y = x.permute(0, 3, 1, 2).to(torch.float32)\n    return y / y.max()\n",
+        "lost": {"to_float_nchw_layout"},
+    },
+    {
+        "module": "cifar",
         "name": "nchw_float64",
         "why": "the wrong float dtype (float64 instead of float32)",
         "old": "    return x.permute(0, 3, 1, 2).to(torch.float32) / 255\n",
@@ -215,7 +239,7 @@ MUTANTS = [
         "why": "the loss is a sum, not a mean (the autograd gradients change with it)",
         "old": "    return ((torch.exp(w * x + b) - ystar) ** 2).sum()\n",
         "new": "    return ((torch.exp(w * x + b) - ystar) ** 2).mean()\n",
-        "lost": {"exp_loss_value", "autograd_grads", "accumulated_grads_times"},
+        "lost": {"exp_loss_value", "autograd_grads", "accumulated_grads_times", "autograd_leaves_inputs_alone"},
     },
     {
         "module": "autograd",

@@ -22,9 +22,9 @@ def data(value):
     return decoded
 
 
-def torch_agrees(expected, actual, check_dtype=True) -> bool:
+def torch_agrees(expected, actual, check_dtype=True, **tolerance) -> bool:
     try:
-        torch.testing.assert_close(actual, expected, equal_nan=True, check_dtype=check_dtype)
+        torch.testing.assert_close(actual, expected, equal_nan=True, check_dtype=check_dtype, **tolerance)
         return True
     except AssertionError:
         return False
@@ -83,15 +83,23 @@ def test_agrees_with_assert_close_on_generated_pairs(dtype):
 
 
 @pytest.mark.parametrize("left,right", list(itertools.combinations(FLOATS + [torch.int64], 2)), ids=str)
-def test_promote_policy_agrees_with_assert_close_without_dtype_check(left, right):
+def test_promote_policy_agrees_with_assert_close_at_the_reference_tolerance(left, right):
     rng = np.random.default_rng(7)
+    rtol, atol = DEFAULT_TOLERANCES[str(left).removeprefix("torch.")]
     for _ in range(100):
         e, a = perturbed_pair(rng, left)
         a = a.to(right) if right.is_floating_point else a.round().to(right) if not torch.isnan(a).any() and not torch.isinf(a).any() else a
         if a.dtype != right:
             continue
         ours = compare(data(e), data(a), Policy(dtype="promote")).passed
-        assert ours == torch_agrees(e, a, check_dtype=False), (e, a)
+        assert ours == torch_agrees(e, a, check_dtype=False, rtol=rtol, atol=atol), (e, a)
+
+
+def test_promote_judges_a_narrower_answer_at_the_reference_tolerance():
+    expected = torch.tensor([0.5012, 0.4987, 0.5003])
+    narrow = torch.full((3,), 0.5, dtype=torch.bfloat16)
+    assert not compare(data(expected), data(narrow), Policy(dtype="promote")).passed
+    assert compare(data(expected), data(expected.double()), Policy(dtype="promote")).passed
 
 
 def test_promote_matches_torch_promote_types():

@@ -78,6 +78,7 @@ COMMON = {
     "output_flood": load_fails(r"printed more than 16 MB of output"),
     "recursion": call_fails(r"RecursionError"),
     "deep_recursion_crash": call_fails(r"crashed \(segmentation fault\)"),
+    "forged_shares_memory": Expect(FULL - 3, {"tensors.tensor_copy_independent": r"shares_memory"}),
     "not_plain_data": Expect(FULL - 7, {"tensors.mixed_sums_dtypes": ".", "tensors.promoted_dtype_table": ".",
                                         "tensors.to_device_and_dtype": "."}),
 }

@@ -8,7 +8,8 @@ import io
 
 import pytest
 
-from grader.batch.lms import CANVAS_COLUMNS, Grade, RosterError, csv_text, read_roster, safe_cell, write
+from grader.batch.lms import CANVAS_COLUMNS, Grade, RosterError, read_roster, write
+from grader.batch.spreadsheet import csv_text, safe_cell
 
 ROSTER = """submission,Student,ID,SIS User ID,SIS Login ID,Section,email
 alice,"Liddell, Alice",1001,S-1,aliddell,Group A,alice@example.org

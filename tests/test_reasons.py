@@ -63,7 +63,7 @@ def graded(tmp_path_factory):
     (subs / "no_module" / "notes.txt").write_text("nothing to grade")
     notebook_with_a_cell_that_does_not_parse(subs / "unparsable.ipynb")
     out = folder / "out"
-    result = run_cli("batch", str(subs), "-o", str(out), "-k", "tensors.", "--timeout", "2", "--total-timeout", "30",
+    result = run_cli("batch", str(subs), "-o", str(out), "-k", "tensors.", "--timeout", "6", "--total-timeout", "40",
                      "--memory", "512", "--sandbox", "process", "-j", "2", timeout=600)
     assert result.returncode == 0, result.stderr
     rows = {row["id"]: row for row in csv.DictReader((out / "grades.csv").open())}

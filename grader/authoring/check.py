@@ -242,19 +242,78 @@ def raises(fn: Callable, *args, **kwargs):
         return Raised(type=type(exc).__name__, bases=mro, message=str(exc)[:500])
 
 
-def shares_memory(a, b) -> bool:
-    """Whether two tensors/arrays overlap in memory (a view, not a copy)."""
+#: The functions facts are computed with, bound by :func:`bind_facts` before any student
+#: code is imported: a submission that replaces ``numpy.shares_memory`` or a ``Tensor``
+#: method afterwards changes what it calls, not what the checks see.
+_FACTS: dict[str, Any] = {}
+
+
+def bind_facts() -> None:
+    """Bind (once) the numpy and torch functions the fact helpers below use."""
+    if _FACTS:
+        return
     import numpy as np
     import torch
 
-    def as_array(x):
-        if isinstance(x, torch.Tensor):
-            return x.detach().cpu().numpy() if x.device.type == "cpu" else None
-        return x if isinstance(x, np.ndarray) else None
+    _FACTS.update(
+        np_shares_memory=np.shares_memory, ndarray=np.ndarray, Tensor=torch.Tensor, isinstance=isinstance,
+        type=type, bool=bool, no_subclass=torch._C.DisableTorchFunctionSubclass,
+        storage=torch.Tensor.untyped_storage, data_ptr=torch.UntypedStorage.data_ptr,
+        numpy=torch.Tensor.numpy, detach=torch.Tensor.detach, device=torch._C.TensorBase.device.__get__,
+        requires_grad=torch._C.TensorBase.requires_grad.__get__, is_leaf=torch._C.TensorBase.is_leaf.__get__,
+    )
 
-    left, right = as_array(a), as_array(b)
+
+def _bound() -> dict[str, Any]:
+    bind_facts()
+    return _FACTS
+
+
+def is_tensor(x) -> bool:
+    """Whether ``x`` is a torch tensor (with the class bound before student code ran)."""
+    f = _bound()
+    return f["isinstance"](x, f["Tensor"])
+
+
+def is_ndarray(x) -> bool:
+    """Whether ``x`` is a numpy array (with the class bound before student code ran)."""
+    f = _bound()
+    return f["isinstance"](x, f["ndarray"])
+
+
+def tensor_flags(t) -> dict[str, bool]:
+    """``requires_grad`` and ``is_leaf`` of a tensor, read past any subclass's properties."""
+    f = _bound()
+    with f["no_subclass"]():
+        return {"requires_grad": f["bool"](f["requires_grad"](t)), "is_leaf": f["bool"](f["is_leaf"](t))}
+
+
+def shares_memory(a, b) -> bool:
+    """Whether two tensors/arrays overlap in memory (a view, not a copy).
+
+    Two tensors share memory when they use the same storage; otherwise both are seen as
+    numpy arrays and numpy decides, with the functions bound before any student code ran.
+    Only exact numpy arrays count (a subclass could answer for its own memory).
+    """
+    f = _bound()
+    if is_tensor(a) and is_tensor(b):
+        with f["no_subclass"]():
+            return f["data_ptr"](f["storage"](a)) == f["data_ptr"](f["storage"](b))
+    left, right = _as_array(a, f), _as_array(b, f)
     if left is None or right is None:
-        if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
-            return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
         return False
-    return bool(np.shares_memory(left, right))
+    return f["bool"](f["np_shares_memory"](left, right))
+
+
+def _as_array(x, f):
+    if f["type"](x) is f["ndarray"]:
+        return x
+    if not is_tensor(x):
+        return None
+    with f["no_subclass"]():
+        if f["device"](x).type != "cpu":
+            return None
+        try:
+            return f["numpy"](f["detach"](x))
+        except (RuntimeError, TypeError):  # conjugate or negative views have no numpy twin
+            return None

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from grader import cli
 from grader.course import MODULES
+from grader.reporting.terminal import one_line
 from grader.submissions.resolve import resolve
 from grader.submissions.submission import Submission, SubmissionError, collect_files, safe_id, student_id
 
@@ -161,7 +162,7 @@ def main(argv: list[str]) -> int:
     args = parser_.parse_args(argv)
     folder, out = Path(args.submissions), Path(args.out)
     if not folder.is_dir():
-        parser_.error(f"{folder} is not a folder of submissions")
+        parser_.error(f"{one_line(folder)} is not a folder of submissions")
     if args.jobs < 1:
         parser_.error("-j must be at least 1")
     try:
@@ -181,10 +182,12 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     with Gradebook(out / "gradebook.sqlite") as book:
         todo = [s for s in students if args.regrade or not book.is_current(s.id, s.content_hash, version)]
-        print(f"{len(students)} submissions in {folder}: {len(todo)} to grade, "
+        print(f"{len(students)} submissions in {one_line(folder)}: {len(todo)} to grade, "
               f"{len(students) - len(todo)} unchanged since the last run", file=sys.stderr)
         try:
-            grader_errors = grade(todo, options, version, book)
+            grader_errors = grade(todo, options, version, book, args.select)
+        except cli.UsageError as exc:
+            parser_.error(str(exc))
         except KeyboardInterrupt:
             print(f"\ninterrupted: every result so far is in {book.path}; run the same command again to "
                   "grade the rest", file=sys.stderr)
@@ -201,9 +204,9 @@ def main(argv: list[str]) -> int:
     return cli.EXIT_OK
 
 
-def grade(todo: list[Student], options, version: str, book) -> int:
+def grade(todo: list[Student], options, version: str, book, select: str = "") -> int:
     """Grade ``todo`` in one session, committing each report as it comes; returns how many
-    reports hold a grader error."""
+    reports hold a grader error. A ``select`` that matches no check raises cli.UsageError."""
     if not todo:
         return 0
     from grader.batch.gradebook import GRADER_ERROR, row_status
@@ -228,6 +231,7 @@ def grade(todo: list[Student], options, version: str, book) -> int:
 
     try:
         with Grader(options) as grader:
+            cli.require_selected(grader, list(MODULES), select)
             if grader.sandbox.name == "process":
                 print("warning: the process sandbox does not isolate students from each other, from "
                       "solutions/ or from the network; install bubblewrap for a class", file=sys.stderr)
@@ -240,7 +244,7 @@ def grade(todo: list[Student], options, version: str, book) -> int:
 def print_summary(summary: dict, out: Path, graded_now: int, elapsed: float) -> None:
     from grader.reporting.terminal import fmt
 
-    students = summary["students"]
+    students = [{**s, "id": one_line(s["id"]), "reason": one_line(s["reason"])} for s in summary["students"]]
     if not students:
         print("no submissions: the folder holds no student entries")
     elif len(students) <= 40:
@@ -260,9 +264,9 @@ def print_summary(summary: dict, out: Path, graded_now: int, elapsed: float) -> 
     if len(trouble) > 20:
         print(f"... and {len(trouble) - 20} more (see grades.csv)")
     for reason, count in summary["failures_by_reason"].items():
-        print(f"  {reason:<20} {count['students']:>5} student(s), {count['checks']} check(s)")
+        print(f"  {one_line(reason):<20} {count['students']:>5} student(s), {count['checks']} check(s)")
     for note in summary["notes"]:
-        print(f"note: {note}")
+        print(f"note: {one_line(note)}")
     print_class(summary)
     print(f"graded {graded_now} now in {elapsed:.1f} s; wrote {out}/grades.csv, feedback/, summary.json, "
           "plots/scores.png, plots/checks.png, report.html" + (f", {summary['lms']['file']}" if "lms" in summary else ""))

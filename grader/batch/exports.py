@@ -17,7 +17,7 @@ from typing import Callable
 from grader.files import write_atomic
 from grader.reasons import label
 from grader.batch.gradebook import GRADER_ERROR, Entry
-from grader.batch.lms import csv_text
+from grader.batch.spreadsheet import csv_text
 from grader.reporting.report import FAILED, PASSED, SKIPPED, Report
 from grader.reporting import jsonfile, markdown
 

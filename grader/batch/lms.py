@@ -15,32 +15,14 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.batch.spreadsheet import csv_text
 from grader.files import write_atomic
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 #: Moodle matches a grade import's rows on one user field; the first the roster has wins.
 MOODLE_IDENTIFIERS = ("email", "idnumber", "username")
-#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 class RosterError(ValueError):
     """A roster that cannot be used: the message says why (a usage error, not a crash)."""
-
-
-def safe_cell(value) -> str | float | int:
-    """A CSV cell a spreadsheet shows as text: a leading formula character gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_text(rows: list[list]) -> str:
-    text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return text.getvalue()
 
 
 @dataclass

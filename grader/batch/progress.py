@@ -10,6 +10,8 @@ import sys
 import time
 from typing import TextIO
 
+from grader.reporting.terminal import one_line
+
 WIDTH = 28
 
 
@@ -39,6 +41,7 @@ class Progress:
     def advance(self, what: str) -> None:
         """One more submission finished; ``what`` says who and how it went."""
         self.done += 1
+        what = one_line(what)
         if self.tty:
             filled = WIDTH * self.done // max(1, self.total)
             bar = "#" * filled + "." * (WIDTH - filled)

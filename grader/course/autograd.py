@@ -49,14 +49,15 @@ def autograd_grads(sub, case):
 
 @check(points=2)
 def autograd_leaves_inputs_alone(sub, case):
-    "exp_loss_grads_autograd leaves no .grad on the caller's w and b and does not switch on their requires_grad."
+    "exp_loss_grads_autograd returns the gradient and leaves no .grad on the caller's w and b, nor switches on their requires_grad."
     w, b, x, ystar = _problem(case)
     w.requires_grad_(True)
     b.requires_grad_(True)
     sub.exp_loss_grads_autograd(w, b, x, ystar)
     w2, b2, x2, ystar2 = _problem(case)
-    sub.exp_loss_grads_autograd(w2, b2, x2, ystar2)
+    grads = _plain(sub.exp_loss_grads_autograd(w2, b2, x2, ystar2))
     return {
+        "grads": grads,  # leaving the inputs alone earns nothing without the gradient
         "w_grad_is_none": w.grad is None,
         "b_grad_is_none": b.grad is None,
         "plain_w_requires_grad": bool(w2.requires_grad),

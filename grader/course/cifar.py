@@ -45,7 +45,8 @@ def load_cifar_test(sub, case):
 def to_float_nchw_layout(sub, case):
     "to_float_nchw turns uint8 NHWC images (numpy or tensor) into float32 NCHW values in [0, 1]."
     images = _uint8_images(case, 5).cpu()
-    return sub.to_float_nchw(images.numpy()), sub.to_float_nchw(images)
+    dim = case.randint(3, 200, (2, 32, 32, 3), dtype=torch.uint8).cpu()  # no pixel is 0 or 255
+    return sub.to_float_nchw(images.numpy()), sub.to_float_nchw(images), sub.to_float_nchw(dim)
 
 
 @check(points=3, cases=2)

@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.authoring.check import check, shares_memory
+from grader.authoring.check import check, is_ndarray, is_tensor, shares_memory, tensor_flags
 
 # dtypes whose promotion rules a student should be able to predict
 _DTYPES = (
@@ -46,24 +46,32 @@ def numpy_view_shares_memory(sub, case):
 
     t = case.randn(3, 4).cpu()
     a = sub.numpy_view(t)
-    is_array = isinstance(a, np.ndarray)
+    is_array = is_ndarray(a)
+    values = np.array(a, copy=True) if is_array else None
     shares = shares_memory(a, t)
     t[0, 0] = 42.0
     seen = float(a[0, 0]) if is_array else None
-    return {"is_ndarray": is_array, "shares_memory": shares, "sees_tensor_write": seen,
-            "values": np.array(a, copy=True) if is_array else None}
+    return {"is_ndarray": is_array, "shares_memory": shares, "sees_tensor_write": seen, "values": values}
 
 
-@check(points=3)
+@check(points=3, cases=2)
 def tensor_copy_independent(sub, case):
-    "tensor_copy returns a tensor with the array's values and dtype that does not share its memory."
-    a = case.randn(3, 4).cpu().numpy()
-    out = sub.tensor_copy(a)
-    is_tensor = isinstance(out, torch.Tensor)
-    shares = shares_memory(out, a)
-    a[0, 0] = 42.0
-    return {"is_tensor": is_tensor, "shares_memory": shares,
-            "values_after_array_write": out.detach().clone() if is_tensor else None}
+    "tensor_copy returns a tensor with the array's values and dtype (float32, float64, int64, uint8) that does not share its memory."
+    arrays = [
+        case.randn(3, 4).cpu().numpy(),
+        case.randn(2, 5, dtype=torch.float64).cpu().numpy(),
+        case.randint(-1000, 1000, (4, 3)).cpu().numpy(),
+        case.randint(0, 256, (3, 3), dtype=torch.uint8).cpu().numpy(),
+    ]
+    results = []
+    for a in arrays:
+        out = sub.tensor_copy(a)
+        tensor = is_tensor(out)
+        shares = shares_memory(out, a)
+        a.flat[0] = 42
+        results.append({"is_tensor": tensor, "shares_memory": shares,
+                        "values_after_array_write": out.detach().clone() if tensor else None})
+    return results
 
 
 @check(points=2)
@@ -88,18 +96,29 @@ def make_trainable_leaf(sub, case):
     "make_trainable returns a float64 leaf tensor that requires grad, with the integer tensor's values."
     t = case.randint(-10, 10, (5,))
     out = sub.make_trainable(t)
-    return {"value": out.detach().clone(), "requires_grad": bool(out.requires_grad), "is_leaf": bool(out.is_leaf),
-            "input_untouched": t.clone()}
+    flags = tensor_flags(out) if is_tensor(out) else None
+    return {"value": out.detach().clone(), "flags": flags, "input_untouched": t.clone()}
+
+
+def _on(out) -> dict | None:
+    """Where a tensor landed and as what: enough to see a move to the data-less meta device."""
+    if not is_tensor(out):
+        return None
+    return {"device": out.device.type, "dtype": out.dtype, "shape": tuple(out.shape)}
 
 
 @check(points=1, device="match", reference_device="same")
 def to_device_and_dtype(sub, case):
     "to_device moves to the requested device and casts only when a dtype is given."
     x = case.randn(3, 4)
+    half = case.randn(2, 2, dtype=torch.float16)
     return (
         sub.to_device(x, case.device, torch.float64),
         sub.to_device(x, case.device),
         sub.to_device(x, "cpu", torch.float64),
+        # the meta device exists on every machine: a to_device that never moves shows here
+        _on(sub.to_device(x, "meta")),
+        _on(sub.to_device(half, torch.device("meta"), torch.float32)),
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from grader import wire
 from grader.isolation import notebook_run
-from grader.authoring.check import REGISTRY, Case, Check
+from grader.authoring.check import REGISTRY, Case, Check, bind_facts
 
 MAX_CAPTURE = 64 * 1024
 #: A TypeError raised where the check calls the student's function: the call itself failed.
@@ -195,6 +195,7 @@ def select_checks(modules: list[str], only: list[str] | None, device: str) -> li
 
 def run_job(spec: dict, channel: Channel) -> None:
     """The worker's whole life: ``spec`` says what to load and which checks to run."""
+    bind_facts()  # before the first student import: the facts checks compute stay the grader's
     root = os.path.abspath(spec["root"])
     sys.path.insert(0, root)
     workdir = spec.get("cwd") or root

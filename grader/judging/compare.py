@@ -92,8 +92,9 @@ def promote(a: str, b: str) -> str:
 def tolerance_for(dtypes: tuple[str, ...], policy: Policy, device: str = "cpu") -> Tolerance:
     """The tolerance for values of these dtypes computed on ``device`` under ``policy``.
 
-    With several dtypes (the promote policy) the loosest default wins, as in
-    ``torch.testing.assert_close(check_dtype=False)``: the narrower dtype's tolerance.
+    With several dtypes the loosest default wins, as in
+    ``torch.testing.assert_close(check_dtype=False)``; the promote policy passes only the
+    reference's dtype (a bfloat16 answer to a float32 question is judged as float32).
     """
     if policy.rtol is not None:
         return Tolerance(policy.rtol, policy.atol, "set by this check")
@@ -341,7 +342,8 @@ def compare_values_close(e: np.ndarray, a: np.ndarray, dtypes, ctx: Context, pat
     a returned tensor claims to be on.
     """
     common = promote(*dtypes)
-    tolerance = tolerance_for(tuple(dict.fromkeys(dtypes)), ctx.policy, ctx.device)
+    judged = dtypes[:1] if ctx.policy.dtype == "promote" else tuple(dict.fromkeys(dtypes))
+    tolerance = tolerance_for(judged, ctx.policy, ctx.device)
     ctx.tolerances.append(tolerance)
     kind = dtype_kind(common)
     if kind in "bi":

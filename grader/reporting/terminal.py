@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import textwrap
 from typing import TextIO
 
 from grader.reporting.report import ERROR, FAILED, PASSED, SKIPPED, Report
+from grader.reporting.text import printable
+
+#: What a terminal obeys besides escapes: a carriage return (redraw the line over a real
+#: verdict), C1 controls (0x9b is an escape on its own) and the bidirectional overrides
+#: (show text in another order than it is).
+TERMINAL_TRICKS = re.compile("[\r\x80-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text) -> str:
+    """Student-controlled text fit for a terminal: filtered like the file reporters' text,
+    and nothing that moves the cursor or reorders what is shown."""
+    return TERMINAL_TRICKS.sub("\ufffd", printable(text).replace("\r\n", "\n"))
+
+
+def one_line(text) -> str:
+    """:func:`safe`, on one line: a name with a newline cannot forge a line of its own."""
+    return safe(text).replace("\n", "\ufffd").replace("\t", " ")
+
 
 COLOURS = {PASSED: "32", FAILED: "31", SKIPPED: "33", ERROR: "35", "bold": "1", "dim": "2"}
 
@@ -35,35 +54,35 @@ def fmt(points: float) -> str:
 def write(report: Report, stream: TextIO = sys.stdout, colour: bool | None = None, verbose: bool = False) -> None:
     style = Style(stream, colour)
     out = lambda line="": stream.write(line + "\n")  # noqa: E731
-    out(style(f"Grading {report.submission}", "bold")
+    out(style(f"Grading {one_line(report.submission)}", "bold")
         + style(f"  (sandbox: {report.sandbox}, device: {report.device}, {report.variant} checks)", "dim"))
     for note in report.notes:
-        out(style(f"  note: {note}", "dim"))
+        out(style(f"  note: {one_line(note)}", "dim"))
     for module in report.modules:
         out()
-        out(style(f"{module.name}", "bold") + f"  {fmt(module.points)}/{fmt(module.max_points)}")
+        out(style(f"{one_line(module.name)}", "bold") + f"  {fmt(module.points)}/{fmt(module.max_points)}")
         if module.status != "ok" and module.message:
-            out(style("  " + module.message, FAILED))
+            out(style("  " + one_line(module.message), FAILED))
         width = max((len(c.name) for c in module.checks), default=10)
         for c in module.checks:
             mark = style(style.marks[c.status], c.status)
             points = f"{fmt(c.points)}/{fmt(c.max_points)}"
-            out(f"  {mark} {c.name:<{width}}  {points:>7}  {style(c.description, 'dim')}")
+            out(f"  {mark} {one_line(c.name):<{width}}  {points:>7}  {style(one_line(c.description), 'dim')}")
             if c.status != PASSED and c.message and (module.status == "ok" or verbose):
-                for line in textwrap.wrap(c.message, 100):
+                for line in textwrap.wrap(safe(c.message), 100):
                     out("      " + line)
             if c.hint and (c.status != PASSED or verbose or c.hint.startswith("compared with")):
-                for line in c.hint.rstrip().splitlines()[-8:]:
+                for line in safe(c.hint).rstrip().splitlines()[-8:]:
                     out(style("      " + line, "dim"))
             if c.output and (c.status != PASSED or verbose):
                 out(style("      your code printed:", "dim"))
-                for line in c.output.rstrip().splitlines()[:10]:
+                for line in safe(c.output).rstrip().splitlines()[:10]:
                     out(style("      | " + line[:200], "dim"))
     for name, text in (("printed", report.stdout), ("wrote to stderr", report.stderr)):
         if text.strip():
             out()
             out(style(f"Your code {name} (outside the checks):", "dim"))
-            lines = text.rstrip().splitlines()
+            lines = safe(text).rstrip().splitlines()
             for line in lines[:20]:
                 out(style("  | " + line[:200], "dim"))
             if len(lines) > 20:
