@@ -187,8 +187,9 @@ def run_job(spec: dict, channel: Channel) -> None:
         channel.send({"event": "module", "module": module_name, **status})
         if module is None:
             continue
-        sub = SubmissionModule(module, os.path.basename(filename))
         for check in todo:
+            staged = module.view(check.id) if isinstance(module, notebook_run.Staged) else module
+            sub = SubmissionModule(staged, os.path.basename(filename))
             device = spec.get("device", "cpu") if check.reference == "same" or not spec.get("reference") else "cpu"
             for index in range(check.cases):
                 seed = spec["seeds"][index]
