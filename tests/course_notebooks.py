@@ -112,16 +112,13 @@ for i, w0 in enumerate(ws):
         model = my_composition([multiplication_weight(w0), add_bias(b0), my_cos()])
         grid[i, j] = np.sum(model.compute_loss(model.forward(xx), yy_cos))
 plt.imshow(grid)"""
-EMPTY_METHOD = "        # your code here\n"
-
-
-def empty(source: str) -> str:
-    """The course's empty practical: each method body is a comment only (which does not parse)."""
-    out = []
+def empty(source: str, indent: int = 8) -> str:
+    """The course's empty practical: each body at ``indent`` is a comment only (which does not parse)."""
+    out, margin = [], " " * indent
     for line in source.splitlines():
-        if line.startswith("        "):
-            if not out[-1].startswith("        "):
-                out.append(EMPTY_METHOD.rstrip("\n"))
+        if line.startswith(margin):
+            if not out[-1].startswith(margin):
+                out.append(margin + "# your code here")
             continue
         out.append(line)
     return "\n".join(out)
@@ -192,10 +189,11 @@ for epoch in range(10):
 JAX = "import jax\nimport jax.numpy as jnp\nimport haiku as hk\nimport optax\nprint(jax.__version__)"
 
 
-def functional(exercise: str = FUNCTIONAL_EXERCISE) -> list[str]:
+def functional(exercise: str = FUNCTIONAL_EXERCISE, *, blank: bool = False) -> list[str]:
+    parts = [exercise, FUNCTIONAL_CHAIN, FUNCTIONAL_BACKWARD, FUNCTIONAL_SGD]
+    exercise, chain, backward, sgd = [empty(p, 4) if blank else p for p in parts]
     return ["# Autodiff and Backpropagation", "import numpy as np", FUNCTIONAL_ADD, exercise, "# Setup",
-            FUNCTIONAL_SETUP, FUNCTIONAL_CHAIN, FUNCTIONAL_BACKWARD, FUNCTIONAL_SGD, FUNCTIONAL_TRAIN,
-            "### Jax implementation", JAX]
+            FUNCTIONAL_SETUP, chain, backward, sgd, FUNCTIONAL_TRAIN, "### Jax implementation", JAX]
 
 
 def notebook(cells: list[str]) -> nbformat.NotebookNode:

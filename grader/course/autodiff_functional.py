@@ -92,3 +92,19 @@ def training_loop(sub, case):
         params = sub.update_params(sub.optim_SGD(grads, learning_rate=LEARNING_RATES[case.seed % 3]), params)
         history.append([np.asarray(loss), np.asarray(params[0]), np.asarray(params[1])])
     return history
+
+
+#: the course's own top-level cells, placed by ``build notebooks`` after the definition they follow
+NOTEBOOK_CELLS = {
+    "squared_loss_make_vjp": [
+        "rng = np.random.RandomState(0)\nx = rng.random((30, 2)).astype('float32')\n"
+        "y = np.expand_dims(np.dot(x, [2., -3.]) + 1., axis=1).astype('float32')\n\n"
+        "def create_feed_forward(y, seed=0):\n    rng = np.random.RandomState(seed)\n"
+        "    return [dot, add, squared_loss], [rng.randn(2, 1), rng.randn(1), y]",
+    ],
+    "update_params": [
+        "funcs, params = create_feed_forward(y=y, seed=0)\nfor epoch in range(10):\n"
+        "    loss, grad_x, grads = backward_diff_chain(x, funcs, params)\n"
+        "    print('epoch', epoch, 'loss', loss)\n    params = update_params(optim_SGD(grads), params)",
+    ],
+}

@@ -125,3 +125,16 @@ def training_exp(sub, case):
     learning_rate = LEARNING_RATES[case.seed % 3]
     return _train(sub, case, sub.my_exp, lambda xx: np.exp(0.5 * xx + 2), 1.0, 1.0, learning_rate)
 
+
+
+#: the course's own top-level cells, placed by ``build notebooks`` after the definition they follow
+NOTEBOOK_CELLS = {
+    "add_bias": ["w, b = 0.5, 2\nxx = np.arange(0, 1, .01)\nyy = np.exp(w * xx + b)"],
+    "my_composition": [
+        "my_neuron = my_composition([multiplication_weight(1.), add_bias(1.), my_exp()])\n"
+        "learning_rate = 1e-4\nfor i in range(5000):\n    idx = np.random.randint(len(xx))\n"
+        "    y_est = my_neuron.forward(xx[idx])\n    my_neuron.compute_loss(y_est, yy[idx])\n"
+        "    my_neuron.backward()\n    my_neuron.step(learning_rate)",
+        "import matplotlib.pyplot as plt\nplt.plot(xx, my_neuron.forward(xx))\nplt.plot(xx, yy, 'r')",
+    ],
+}
