@@ -1,17 +1,17 @@
-"""Module 2, practical 2: backpropagation by hand, in numpy.
+"""Module 2, practical 2: backpropagation by hand, in numpy (the course's ``02_backprop``).
 
-We fit ``y = exp(w * x + b)`` to data with a tiny "framework": each operation is a layer
-object with
+We fit ``y = exp(w * x + b)`` to points ``(x_t, y_t)`` by stochastic gradient descent with
+minibatches of size 1. Each operation is a layer object with
 
 * ``forward(x)``: compute the output (and remember what ``backward`` will need);
-* ``backward(grad)``: receive ``grad = dloss/doutput``, store the gradient of the
-  layer's own parameter (if any) and return ``dloss/dinput``;
+* ``backward(grad)``: receive ``grad = dloss/doutput``, keep the gradient of the layer's
+  own parameter (if any) for ``step`` and return ``dloss/dinput``;
 * ``step(learning_rate)``: update the parameter by gradient descent.
 
-``add_bias`` is given complete as an example. Follow it for the other layers.
-
-Fill in every ``raise NotImplementedError`` below. Check your work with
-``python -m grader exercises/backprop.py``.
+The model is ``my_composition([multiplication_weight(w0), add_bias(b0), my_exp()])``; the
+course trains it in a loop: draw one sample, ``forward``, ``compute_loss``, ``backward``,
+``step``. ``add_bias`` is given complete as an example. The second part replaces ``exp``
+by ``cos`` (``my_cos``). Fill in every ``raise NotImplementedError`` below.
 """
 
 import numpy as np
@@ -21,69 +21,53 @@ class add_bias(object):
     """The layer ``x -> x + b`` with a learnable bias ``b`` (given complete: read it as an example)."""
 
     def __init__(self, b):
-        # the parameter, stored as self.b
+        # initialize with a bias b
         self.b = b
-        self.grad_b = 0.0
 
     def forward(self, x):
-        # y = x + b: nothing needs to be remembered for backward
+        # return the result of adding the bias
         return x + self.b
 
     def backward(self, grad):
-        # dy/db = 1: the gradient of b is the incoming gradient, summed over a batch
-        self.grad_b = np.sum(grad)
-        # dy/dx = 1: the gradient flows through unchanged
+        # save the gradient (to update the bias in the step method) and return it backward
+        self.grad = grad
         return grad
 
     def step(self, learning_rate):
-        # gradient descent on b
-        self.b = self.b - learning_rate * self.grad_b
+        # update the bias
+        self.b = self.b - learning_rate * self.grad
 
 
 class multiplication_weight(object):
-    """The layer ``x -> w * x`` with a learnable scalar weight ``w``."""
+    """The layer ``x -> w * x`` with a learnable weight ``w`` (kept as ``self.w``)."""
 
     def __init__(self, w):
-        """Store the weight as ``self.w`` (the checks read ``self.w``) and start with ``self.grad_w = 0.0``."""
+        """Initialize with the weight ``w``, stored as ``self.w``."""
         ### BEGIN SOLUTION
         self.w = w
-        self.grad_w = 0.0
-        self.x = None
         ### END SOLUTION
 
     def forward(self, x):
-        """Return ``w * x`` and remember ``x``: the backward pass needs it.
-
-        Pitfall: forgetting to save ``x`` here leaves ``backward`` with nothing to compute
-        ``dloss/dw`` from.
-        """
+        """Return ``w * x`` and remember ``x``: the backward pass needs it."""
         ### BEGIN SOLUTION
-        self.x = x
+        self.saved_x = x
         return self.w * x
         ### END SOLUTION
 
     def backward(self, grad):
-        """Store ``self.grad_w = sum(grad * x)`` (dloss/dw) and return ``grad * w`` (dloss/dx).
+        """Keep ``x * grad`` (dloss/dw) for ``step`` and return ``w * grad`` (dloss/dx).
 
-        Hint: for ``y = w * x``, ``dy/dw = x`` and ``dy/dx = w``; multiply each by the
-        incoming ``grad`` (chain rule). Sum over the batch for ``w``, since one ``w`` is
-        shared by all samples (``np.sum`` is harmless on a single number).
-
-        Pitfall: the two are easy to swap: the gradient returned backward is multiplied by
-        ``w``, the one stored for the step by ``x``.
+        Pitfall: the two are easy to swap.
         """
         ### BEGIN SOLUTION
-        self.grad_w = np.sum(grad * self.x)
-        return grad * self.w
+        self.grad = self.saved_x * grad
+        return self.w * grad
         ### END SOLUTION
 
     def step(self, learning_rate):
-        """Update ``self.w`` by one gradient descent step: ``w <- w - learning_rate * grad_w``.
-
-        Pitfall: ``+=`` climbs the loss instead of descending it.
-        """
+        """Update ``self.w`` by one gradient descent step with this ``learning_rate``."""
         ### BEGIN SOLUTION
-        self.w = self.w - learning_rate * self.grad_w
+        self.w = self.w - learning_rate * self.grad
         ### END SOLUTION
 
 
@@ -91,26 +75,20 @@ class my_exp(object):
     """The layer ``x -> exp(x)``; it has no parameter."""
 
     def forward(self, x):
-        """Return ``np.exp(x)`` and remember what ``backward`` needs.
-
-        Hint: the derivative of ``exp`` is ``exp`` itself, so saving the OUTPUT is enough.
-        """
+        """Return ``np.exp(x)`` and remember what ``backward`` needs."""
         ### BEGIN SOLUTION
-        self.y = np.exp(x)
-        return self.y
+        self.saved_y = np.exp(x)
+        return self.saved_y
         ### END SOLUTION
 
     def backward(self, grad):
-        """Return ``grad * exp(x)`` (dloss/dx), with ``x`` the input of the last forward.
-
-        Pitfall: ``np.exp(grad)`` is not the chain rule.
-        """
+        """Return ``exp(x) * grad`` (dloss/dx), with ``x`` the input of the last forward."""
         ### BEGIN SOLUTION
-        return grad * self.y
+        return self.saved_y * grad
         ### END SOLUTION
 
     def step(self, learning_rate):
-        """Do nothing (there is no parameter), but the method must exist: ``my_composition.step`` calls it on every layer."""
+        """Nothing to update, but the method must exist: ``my_composition.step`` calls it."""
         ### BEGIN SOLUTION
         pass
         ### END SOLUTION
@@ -120,10 +98,9 @@ class my_composition(object):
     """A model made of layers applied one after the other."""
 
     def __init__(self, layers):
-        """Store the list of layers as ``self.layers`` (in the order ``forward`` applies them)."""
+        """Keep the list of layers, in the order ``forward`` applies them."""
         ### BEGIN SOLUTION
         self.layers = layers
-        self.loss_grad = None
         ### END SOLUTION
 
     def forward(self, x):
@@ -135,24 +112,14 @@ class my_composition(object):
         ### END SOLUTION
 
     def compute_loss(self, y_est, y_target):
-        """Return the squared error ``(y_est - y_target) ** 2`` and save its gradient ``2 * (y_est - y_target)`` (dloss/dy_est) for ``backward``.
-
-        Pitfall: the gradient is with respect to ``y_est`` (the model's output): the sign of
-        ``2 * (y_target - y_est)`` is wrong.
-        """
+        """Return the squared error ``(y_est - y_target) ** 2`` and keep its gradient with respect to ``y_est`` for ``backward``."""
         ### BEGIN SOLUTION
         self.loss_grad = 2 * (y_est - y_target)
         return (y_est - y_target) ** 2
         ### END SOLUTION
 
     def backward(self):
-        """Backpropagate the saved loss gradient through the layers in REVERSE order; return the gradient with respect to the model's input.
-
-        Hint: ``for layer in reversed(self.layers): grad = layer.backward(grad)``.
-
-        Pitfall: going through the layers in forward order multiplies the gradients in the
-        wrong places.
-        """
+        """Backpropagate the loss gradient through the layers in REVERSE order; return dloss/dinput."""
         ### BEGIN SOLUTION
         grad = self.loss_grad
         for layer in reversed(self.layers):
@@ -168,42 +135,24 @@ class my_composition(object):
         ### END SOLUTION
 
 
-def train(xx, yy, learning_rate=1e-3, n_iter=3000, seed=0):
-    """Fit ``y = exp(w * x + b)`` to ``(xx, yy)`` by stochastic gradient descent; return ``(losses, ws, bs)``.
+class my_cos(object):
+    """The layer ``x -> cos(x)`` of the practical's second part; it has no parameter."""
 
-    Build ``model = my_composition([multiplication_weight(1.), add_bias(1.), my_exp()])``
-    and ``rng = np.random.default_rng(seed)``. Then, ``n_iter`` times:
+    def forward(self, x):
+        """Return ``np.cos(x)`` and remember ``x``."""
+        ### BEGIN SOLUTION
+        self.saved_x = x
+        return np.cos(x)
+        ### END SOLUTION
 
-    1. pick ONE sample: ``i = rng.integers(len(xx))`` (a minibatch of size 1);
-    2. ``y_est = model.forward(xx[i])`` and ``loss = model.compute_loss(y_est, yy[i])``;
-    3. ``model.backward()`` and ``model.step(learning_rate)``;
-    4. append ``float(loss)`` to ``losses`` and the CURRENT (updated) ``w`` and ``b`` as
-       floats to ``ws`` and ``bs``.
+    def backward(self, grad):
+        """Return ``-sin(x) * grad``."""
+        ### BEGIN SOLUTION
+        return -np.sin(self.saved_x) * grad
+        ### END SOLUTION
 
-    Example (the course's data)::
-
-        xx = np.arange(0, 1, .01)
-        yy = np.exp(0.5 * xx + 2)
-        losses, ws, bs = train(xx, yy, learning_rate=1e-3, n_iter=3000, seed=0)
-        # ws[-1] ~ 0.5 and bs[-1] ~ 2
-
-    Pitfall: draw exactly one ``rng.integers(len(xx))`` per iteration (nothing else from
-    ``rng``) so that your run is reproducible and comparable; a learning rate that is too
-    large (1e-2) makes ``exp`` blow up.
-    """
-    ### BEGIN SOLUTION
-    rng = np.random.default_rng(seed)
-    weight, bias = multiplication_weight(1.0), add_bias(1.0)
-    model = my_composition([weight, bias, my_exp()])
-    losses, ws, bs = [], [], []
-    for _ in range(n_iter):
-        i = rng.integers(len(xx))
-        y_est = model.forward(xx[i])
-        loss = model.compute_loss(y_est, yy[i])
-        model.backward()
-        model.step(learning_rate)
-        losses.append(float(loss))
-        ws.append(float(weight.w))
-        bs.append(float(bias.b))
-    return losses, ws, bs
-    ### END SOLUTION
+    def step(self, learning_rate):
+        """Nothing to update."""
+        ### BEGIN SOLUTION
+        pass
+        ### END SOLUTION

@@ -1,4 +1,5 @@
-"""Gaming earns nothing: every public function of every exercise module replaced by a cheap
+"""Gaming earns nothing: every public function (and every method of every public class) of every
+exercise module replaced by a cheap
 trick (identity, zeros, ones, None, ``pass``, a constant in each float dtype, always-raise,
 random values of the right shape) scores 0 on every check.
 
@@ -89,10 +90,50 @@ TRICKS = ("identity", "zeros", "ones", "None", "pass", "float16", "bfloat16", "f
           "random")
 
 
+def solution_tree(module: str) -> ast.Module:
+    return ast.parse((SOLUTIONS / f"{module}.py").read_text())
+
+
 def public_functions(module: str) -> list[str]:
     """The exercise's public functions, as the solution defines them."""
-    tree = ast.parse((SOLUTIONS / f"{module}.py").read_text())
-    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+    return [n.name for n in solution_tree(module).body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+
+
+def public_classes(module: str) -> dict[str, tuple[list[str], list[str]]]:
+    """The exercise's public classes: name -> (the parameters of __init__, the public methods)."""
+    found = {}
+    for node in solution_tree(module).body:
+        if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            methods = [n for n in node.body if isinstance(n, ast.FunctionDef)]
+            init = next((m for m in methods if m.name == "__init__"), None)
+            params = [a.arg for a in init.args.args[1:]] if init else []
+            found[node.name] = params, [m.name for m in methods if not m.name.startswith("_")]
+    return found
+
+
+def attached_attributes(module: str) -> list[str]:
+    """Top-level ``function.attribute = function`` lines (``add.make_vjp = add_make_vjp``)."""
+    return [ast.unparse(n) for n in solution_tree(module).body
+            if isinstance(n, ast.Assign) and all(isinstance(t, ast.Attribute) for t in n.targets)
+            and isinstance(n.value, ast.Name)]
+
+
+def gaming_method(trick: str) -> str:
+    """A method that keeps what it was built with and answers every call with the trick."""
+    if trick in ("pass", "None"):
+        return "pass" if trick == "pass" else "return None"
+    if trick == "raise":
+        return "raise ValueError('no')"
+    if trick == "identity":
+        return "return (list(args) + [None])[0]"
+    return f"return _like((list(args) + [_torch.zeros(1)])[0], {trick!r})"
+
+
+def gaming_class(name: str, params: list[str], methods: list[str], trick: str) -> str:
+    keep = "".join(f"        self.{p} = {p}\n" for p in params) or "        pass\n"
+    lines = [f"class {name}:", f"    def __init__(self, {', '.join(params)}):" if params else "    def __init__(self):", keep]
+    lines += [f"    def {m}(self, *args, **kwargs):\n        {gaming_method(trick)}\n" for m in methods]
+    return "\n".join(lines)
 
 
 def gaming_module(module: str, trick: str) -> str:
@@ -106,6 +147,9 @@ def gaming_module(module: str, trick: str) -> str:
         else:
             body = f"return _game({name!r}, {trick!r}, args, kwargs)"
         lines.append(f"def {name}(*args, **kwargs):\n    {body}\n")
+    for name, (params, methods) in public_classes(module).items():
+        lines.append(gaming_class(name, params, methods, trick))
+    lines += attached_attributes(module)
     return "\n".join(lines)
 
 
@@ -155,12 +199,14 @@ def test_trick_earns_nothing(reports, trick):
     assert report.score == 0 and not earned, earned
 
 
-def test_every_public_function_is_gamed():
+def test_every_public_function_and_class_is_gamed():
     for module in MODULES:
-        names = public_functions(module)
-        assert names, module
+        names, classes = public_functions(module), public_classes(module)
+        assert names or classes, module
         text = gaming_module(module, "zeros")
         assert all(f"def {name}(*args, **kwargs):" in text for name in names)
+        assert all(f"class {name}:" in text for name in classes)
+        assert all(f"    def {m}(self, *args, **kwargs):" in text for _, ms in classes.values() for m in ms)
 
 
 def test_forged_views_lose_the_view_checks(reports):

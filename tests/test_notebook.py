@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import course_notebooks as cn
 from conftest import ROOT, SOLUTIONS, grade_all, run_cli
 from grader.course import MODULES
 from grader.submissions.resolve import resolve
@@ -94,11 +95,29 @@ def build_cases(folder: Path) -> dict[str, Case]:
     )]
     cases["magics"] = Case(save(magics, folder / "magics.ipynb"), markers=markers)
 
-    cases["practical2"] = Case(PRACTICAL2)
-    with_train = nbformat.read(str(PRACTICAL2), as_version=4)
-    train = re.search(r"^def train\(.*", solution("backprop"), re.S | re.M).group(0)
-    with_train.cells.append(nbformat.v4.new_code_cell(re.sub(r"\n *### (BEGIN|END) SOLUTION", "", train)))
-    cases["practical2_train"] = Case(save(with_train, folder / "practical2_train.ipynb"))
+    cases.update(course_cases(folder))
+    return cases
+
+
+BUGGY_BACKWARD = cn.MULTIPLICATION.replace("self.g = grad * self.x_seen", "self.g = grad * self.w")
+
+
+def course_cases(folder: Path) -> dict[str, Case]:
+    """Notebooks in the course's own style (tests/course_notebooks.py)."""
+    cases = {"practical2": Case(PRACTICAL2), "practical2_empty": Case(None, cells=cn.practical2(blank=True)),
+             "practical2_bug": Case(None, cells=cn.practical2(BUGGY_BACKWARD)),
+             "practical2_late_fix": Case(None, cells=cn.practical2(BUGGY_BACKWARD, later=[cn.MULTIPLICATION])),
+             "functional": Case(None, cells=cn.functional()),
+             "functional_empty": Case(None, cells=cn.functional(blank=True))}
+    for name, case in cases.items():
+        if case.path is None:
+            case.path = save(cn.notebook(case.facts["cells"]), folder / f"{name}.ipynb")
+    pinned = cn.notebook(cn.practical2())
+    next(c for c in pinned.cells if c.source == cn.FROZEN_BIAS).metadata["tags"] = ["grade:composition_backward_step"]
+    cases["practical2_pinned"] = Case(save(pinned, folder / "practical2_pinned.ipynb"))
+    last = cn.notebook(cn.practical2())
+    last.metadata["grader"] = {"state": "last"}
+    cases["practical2_last"] = Case(save(last, folder / "practical2_last.ipynb"))
     return cases
 
 
@@ -130,12 +149,12 @@ def test_notebook_of_the_solutions_scores_full_marks(graded):
 def test_notebook_of_the_stubs_scores_zero(graded):
     _, report = graded["stubs"]
     assert report.score == 0
-    assert "not implemented yet" in check(report, "backprop.train_trajectory").message
+    assert "not implemented yet" in check(report, "backprop.training_exp").message
 
 
 def test_a_cell_that_raises_is_named_and_later_cells_still_run(graded):
     case, report = graded["raises"]
-    assert module(report, "backprop").points == 20
+    assert module(report, "backprop").points == 10
     note = next(n for n in report.notes if "raised" in n)
     assert f"code cell {case.facts['number']} (`print('before')`) raised IndexError: list index out of range (line 3)" in note
     assert "before" in report.stdout
@@ -158,25 +177,73 @@ def test_magics_are_emulated_and_no_shell_ever_runs(graded):
     assert markers["python"].exists(), "the control marker: a cell could write where a shell would have"
     assert [kind for kind, path in markers.items() if kind != "python" and path.exists()] == []
     assert not any("raised" in n for n in report.notes), report.notes  # %time, %%capture... ran their Python
-    assert module(report, "backprop").points == 20
+    assert module(report, "backprop").points == 10
     assert any("shell commands and cell magics such as %%bash are never run" in n for n in report.notes)
 
 
-def test_practical2_student_notebook_grades_as_it_is(graded):
+def passed(report, name):
+    return {c.name for c in module(report, name).checks if c.status == "passed"}
+
+
+def all_checks(report, name):
+    return {c.name for c in module(report, name).checks}
+
+
+def test_course_style_solution_notebook_scores_full_marks_and_names_the_redefinition(graded):
     _, report = graded["practical2"]
-    backprop = module(report, "backprop")
-    assert {c.name: c.points for c in backprop.checks if c.status == "passed"} == {
-        "multiplication_weight_forward_backward": 3, "multiplication_weight_step": 2, "my_exp_layer": 3,
-        "composition_forward_loss": 3, "composition_backward_step": 4}
-    assert "practical2_student.ipynb does not define train" in check(report, "backprop.train_trajectory").message
-    assert "2500 " in report.stdout  # the top-level training loop ran
+    assert module(report, "backprop").points == 10, [c.message for c in report.checks if c.status == "failed"]
+    assert "2500 steps" in report.stdout  # the top-level training loop ran
     assert not any("raised" in n for n in report.notes), report.notes
-    assert module(report, "tensors").status == "missing"
-    assert "defines none of" in module(report, "tensors").message
+    code = [c.source for c in cn.notebook(cn.practical2()).cells if c.cell_type == "code"]
+    redefined, graded_at = code.index(cn.FROZEN_BIAS) + 1, code.index(cn.ADD_BIAS) + 1
+    note = next(n for n in report.notes if "redefined" in n)
+    assert f"add_bias is redefined in code cell {redefined}; graded the definition of code cell {graded_at}" in note
+    assert "composition_backward_step" in note
+    assert module(report, "tensors").status == "missing" and "defines none of" in module(report, "tensors").message
     assert any(n.startswith("the notebook covers backprop;") for n in report.notes)
 
-    _, with_train = graded["practical2_train"]
-    assert module(with_train, "backprop").points == 20
+
+def test_course_empty_notebook_scores_zero_with_the_cells_named(graded):
+    _, report = graded["practical2_empty"]
+    assert module(report, "backprop").points == 0
+    unparsable = [n for n in report.notes if "does not parse" in n]
+    for name in ("multiplication_weight", "my_exp", "my_composition", "my_cos"):
+        assert any(f"(`class {name}(object):`) does not parse" in n and f"({name}) scores 0" in n for n in unparsable)
+
+
+def test_a_bug_in_multiplication_backward_loses_exactly_the_checks_that_use_it(graded):
+    _, report = graded["practical2_bug"]
+    lost = {"multiplication_weight_step", "composition_backward_step", "training_exp"}
+    assert passed(report, "backprop") == all_checks(report, "backprop") - lost
+
+
+def test_a_fix_in_a_later_cell_is_not_graded_but_noted(graded):
+    _, report = graded["practical2_late_fix"]
+    assert "multiplication_weight_step" not in passed(report, "backprop")
+    code = [c.source for c in cn.notebook(cn.practical2(BUGGY_BACKWARD, later=[cn.MULTIPLICATION])).cells
+            if c.cell_type == "code"]
+    note = next(n for n in report.notes if "multiplication_weight is redefined" in n)
+    assert (f"multiplication_weight is redefined in code cell {len(code)}; graded the definition of code cell "
+            f"{code.index(BUGGY_BACKWARD) + 1}") in note
+
+
+def test_a_tag_pins_a_check_and_metadata_chooses_last_state_grading(graded):
+    _, pinned = graded["practical2_pinned"]
+    assert all_checks(pinned, "backprop") - passed(pinned, "backprop") == {"composition_backward_step"}
+    _, last = graded["practical2_last"]
+    assert all_checks(last, "backprop") - passed(last, "backprop") == {"composition_backward_step", "training_exp"}
+    assert not any("redefined" in n for n in last.notes)
+
+
+def test_functional_practical_grades_with_a_failing_jax_cell(graded):
+    _, report = graded["functional"]
+    assert module(report, "autodiff_functional").points == 10, [c.message for c in report.checks if c.status == "failed"]
+    code = [c.source for c in cn.notebook(cn.functional()).cells if c.cell_type == "code"]
+    assert any(f"code cell {code.index(cn.JAX) + 1} (`import jax`) raised ModuleNotFoundError" in n for n in report.notes)
+    assert "progress: epoch: 9" in report.stdout
+    _, empty = graded["functional_empty"]
+    assert module(empty, "autodiff_functional").points == 0
+    assert any("(`def dot(x, W):`) does not parse" in n for n in empty.notes)
 
 
 @pytest.mark.parametrize("content", [b"", b"not json at all", b'{"cells": 3}', b"\x89PNG\r\n\x1a\n\x00\x00", b"[1, 2]"])
@@ -211,9 +278,9 @@ def test_feedback_notebook_and_html(tmp_path):
     feedback = nbformat.read(str(tmp_path / "fb.ipynb"), as_version=4)
     assert [c.source for c in feedback.cells[:-1]] == [c.source for c in original.cells]
     last = feedback.cells[-1]
-    assert last.cell_type == "markdown" and "15/20" in last.source and "does not define train" in last.source
+    assert last.cell_type == "markdown" and "10/10" in last.source
     html = (tmp_path / "fb.html").read_text()
-    assert "multiplication_weight" in html and "does not define train" in html and "<script>alert" not in html
+    assert "multiplication_weight" in html and "<script>alert" not in html
 
 
 def test_build_notebooks_writes_one_notebook_per_module(tmp_path):
@@ -223,10 +290,15 @@ def test_build_notebooks_writes_one_notebook_per_module(tmp_path):
     nbformat.validate(notebook)
     kinds = [c.cell_type for c in notebook.cells]
     assert kinds[0] == "markdown" and notebook.cells[0].source.startswith("# backprop\n\nModule 2, practical 2")
-    train_doc = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("## `train`"))
-    assert "Fit ``y = exp(w * x + b)``" in notebook.cells[train_doc].source
-    train_code = notebook.cells[train_doc + 1].source
-    assert train_code.startswith("def train(") and '"""' not in train_code and "NotImplementedError" in train_code
+    doc = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("## `my_composition`"))
+    assert "A model made of layers" in notebook.cells[doc].source
+    code = notebook.cells[doc + 1].source
+    assert code.startswith("class my_composition(") and "NotImplementedError" in code
+    # the course's order: its training loop and plot follow my_composition, then the cos part
+    sources = [c.source for c in notebook.cells if c.cell_type == "code"]
+    following = sources[sources.index(code) + 1:]
+    assert following[0].startswith("my_neuron = my_composition(") and "plt.plot(xx" in following[1]
+    assert following[2].startswith("class my_cos(")
     assert notebook.cells[-1].source == "!python -m grader backprop.ipynb"
 
 
@@ -252,6 +324,6 @@ def test_each_cell_gets_the_load_deadline_and_a_hanging_cell_is_stopped(tmp_path
     hanging = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("while True:\n    pass")] + solutions.cells)
     reports = grade_all([resolve(save(slow, tmp_path / "slow.ipynb")), resolve(save(hanging, tmp_path / "hang.ipynb"))],
                         sandbox="process", selection=Selection("backprop"), limits=Limits(import_timeout=2))
-    assert reports[0].score == 20  # 3.6 s of cells, none over 2 s
+    assert reports[0].score == 10  # 3.6 s of cells, none over 2 s
     backprop = module(reports[1], "backprop")
     assert backprop.points == 0 and "(code cell 1): your code did not finish loading within 2 s" in backprop.message

@@ -4,8 +4,9 @@
 ``notebooks`` writes one student notebook per module, so a course author never keeps a
 notebook and a module in step by hand: the module docstring and each function's or class's
 docstring become markdown cells, its stub (docstring left out) a code cell, other top-level
-statements (imports) code cells of their own, and a last cell runs the grader on the
-notebook. That last cell is a shell escape, which the grader itself never runs when it
+statements (imports) code cells of their own, the course's own cells (``NOTEBOOK_CELLS``
+of ``grader/course/<module>.py``: data, training loops, plots) follow the definition the
+course puts them after, and a last cell runs the grader on the notebook. That last cell is a shell escape, which the grader itself never runs when it
 grades the notebook.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 from pathlib import Path
 
 import nbformat
@@ -33,6 +35,15 @@ def docstring_lines(node: ast.AST) -> tuple[int, int] | None:
     return None
 
 
+def course_cells(module: str) -> dict[str, list[str]]:
+    """definition name -> the course's code cells that follow it (none for a module without any)."""
+    try:
+        checks = importlib.import_module(f"grader.course.{module}")
+    except ImportError:
+        return {}
+    return getattr(checks, "NOTEBOOK_CELLS", {})
+
+
 def build_notebook(source: str, module: str) -> nbformat.NotebookNode:
     """The student notebook of one module whose (stubbed or complete) source is ``source``."""
     tree = ast.parse(source)
@@ -40,6 +51,7 @@ def build_notebook(source: str, module: str) -> nbformat.NotebookNode:
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     cells = notebook.cells
+    after = course_cells(module)
     docstring = ast.get_docstring(tree)
     if docstring:
         cells.append(nbformat.v4.new_markdown_cell(f"# {module}\n\n{docstring}"))
@@ -64,6 +76,7 @@ def build_notebook(source: str, module: str) -> nbformat.NotebookNode:
             cells.append(nbformat.v4.new_markdown_cell(f"## `{node.name}`\n\n{ast.get_docstring(node)}"))
             text = text[: doc[0] - first] + text[doc[1] - first + 1:]
         cells.append(nbformat.v4.new_code_cell("\n".join(text)))
+        cells.extend(nbformat.v4.new_code_cell(cell) for cell in after.get(node.name, []))
     flush()
     cells.append(nbformat.v4.new_markdown_cell("## Check your work\n\nSave the notebook, then run the cell below: "
                                                "it grades this notebook as your instructor will."))

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("tensors", "broadcasting", "cifar", "autograd", "backprop")
+MODULES = ("tensors", "broadcasting", "cifar", "autograd", "backprop", "autodiff_functional")
 
 POINTS = {
     "tensors": 20,
     "broadcasting": 20,
     "cifar": 20,
     "autograd": 20,
-    "backprop": 20,
+    "backprop": 10,
+    "autodiff_functional": 10,
 }
 
 SEEDS = {"public": (0, 1, 2), "hidden": (1000, 1001, 1002)}

@@ -12,8 +12,13 @@ one by one in a fresh ``__main__`` module, so:
 * ``plt.show()`` does nothing and figures are closed after each cell (the zygote sets the
   Agg backend), like the inline backend.
 
-The notebook runs once per worker; every course module's checks read the same namespace,
-except a module the notebook defines none of the names of, which is "missing".
+The notebook runs once per worker. Each check is graded where its exercise stands (where an
+inline test cell of otter-grader or nbgrader would sit): against the names as they were
+right after the first code cell at which every name the check uses was defined (the judge
+ships those names, read from the check files), unless a cell's tag ``grade:<check>`` pins
+it, or the notebook asks for last-state grading. A name a later cell redefines differently
+gets a note naming both cells. Functions still read their globals from the final state, as
+they would in Jupyter. A module the notebook defines none of the names of is "missing".
 """
 
 from __future__ import annotations
@@ -32,8 +37,85 @@ from typing import Any, Callable
 RUNS_STATEMENT = ("time", "timeit", "prun")
 TIMEIT_OPTIONS = re.compile(r"^\s*(?:-[nrp]\s*\d+\s*|-[tcqo]\s+)*")
 
-_loaded: dict[str, tuple[Any, dict, dict]] = {}
+_loaded: dict[str, tuple["Staged", dict, dict]] = {}
 _lost: dict[str, dict[str, int]] = {}
+
+
+class Bindings:
+    """The names a check sees: the bindings of one moment, then the final namespace's."""
+
+    def __init__(self, first: dict, final: dict) -> None:
+        self._first, self._final = first, final
+
+    def __getattr__(self, name: str) -> Any:
+        for names in (self._first, self._final):
+            if name in names:
+                return names[name]
+        raise AttributeError(name)
+
+
+def same_definition(a: Any, b: Any) -> bool:
+    """Whether two bindings of a name are the same object or the same code (a cell run again)."""
+    if a is b:
+        return True
+    if isinstance(a, types.FunctionType) and isinstance(b, types.FunctionType):
+        return a.__code__ == b.__code__
+    if isinstance(a, type) and isinstance(b, type):
+        codes = [{k: v.__code__ for k, v in vars(t).items() if isinstance(v, types.FunctionType)} for t in (a, b)]
+        return codes[0] == codes[1] and bool(codes[0])
+    return False
+
+
+class Staged:
+    """A notebook's final namespace and its bindings after each code cell."""
+
+    def __init__(self, module: Any, history: list[tuple[dict, dict]], meta: dict) -> None:
+        self.module, self.history = module, history  # (cell metadata, bindings right after it)
+        self.checks = meta.get("checks", {})
+        self.last = meta.get("state") == "last"
+
+    def stage(self, check_id: str) -> int | None:
+        """Index in ``history`` the check is graded at; ``None`` for the final state."""
+        module, _, name = check_id.partition(".")
+        for index, (cell, _) in enumerate(self.history):
+            if {check_id, name, module} & set(cell.get("pins", ())):
+                return index
+        names = self.checks.get(check_id)
+        if self.last or not names:
+            return None
+        firsts = [next((i for i, (_, b) in enumerate(self.history) if n in b), None) for n in names]
+        return None if None in firsts else max(firsts)
+
+    def view(self, check_id: str) -> Any:
+        index = self.stage(check_id)
+        return self.module if index is None else Bindings(self.history[index][1], self.module.__dict__)
+
+    def redefinitions(self, check_id: str) -> list[str]:
+        """``add_bias is redefined in code cell 23; graded the definition of code cell 5``, per name."""
+        index = self.stage(check_id)
+        if index is None:
+            return []
+        notes = []
+        for name in self.checks.get(check_id, ()):
+            graded = self.history[index][1].get(name)
+            later = next((c for c, b in self.history[index + 1:] if not same_definition(b.get(name), graded)), None)
+            if later is None:
+                continue
+            since = index
+            while since > 0 and self.history[since - 1][1].get(name) is graded:
+                since -= 1
+            notes.append(f"{name} is redefined in code cell {later['number']}; "
+                         f"graded the definition of code cell {self.history[since][0]['number']}")
+        return notes
+
+    def notes(self, modules: list[str]) -> str:
+        """One sentence per redefinition, with the checks it concerns."""
+        by_note: dict[str, list[str]] = {}
+        for check_id in self.checks:
+            if check_id.partition(".")[0] in modules:
+                for note in self.redefinitions(check_id):
+                    by_note.setdefault(note, []).append(check_id.partition(".")[2])
+        return "; ".join(f"{note} (for {', '.join(checks)})" for note, checks in by_note.items())
 
 
 class Shell:
@@ -98,7 +180,7 @@ def load(name: str, path: str, progress: Callable[[int], None] = lambda number: 
     notebook defines none of the names the module's checks use."""
     namespace, status, names = run(path, progress)
     wanted = names.get(name, [])
-    if wanted and not any(n in namespace.__dict__ for n in wanted):
+    if wanted and not any(n in namespace.module.__dict__ for n in wanted):
         reason = "notebook_unparsable" if set(wanted) & set(lost_names(path)) else "missing_name"
         return None, {"status": "missing", "reason": reason, "message": f"{os.path.basename(path)} defines none of {', '.join(wanted)}, "
                                                       f"so there is nothing of {name} to grade"}
@@ -110,7 +192,7 @@ def lost_names(path: str) -> dict[str, int]:
     return _lost.get(path, {})
 
 
-def run(path: str, progress: Callable[[int], None]) -> tuple[Any, dict, dict]:
+def run(path: str, progress: Callable[[int], None]) -> tuple[Staged, dict, dict]:
     """Run the notebook program at ``path`` once per worker: its namespace, status record and graded names."""
     if path in _loaded:
         return _loaded[path]
@@ -121,7 +203,7 @@ def run(path: str, progress: Callable[[int], None]) -> tuple[Any, dict, dict]:
     module.__dict__.update(get_ipython=lambda: shell, display=display)
     shell = Shell(module.__dict__)
     sys.modules["__main__"] = module  # a throwaway process: classes defined in cells pickle as in Jupyter
-    failures = []
+    failures, history = [], []
     for cell in cells:
         meta = cell["metadata"]["grader"]
         source = "".join(cell["source"])
@@ -134,12 +216,16 @@ def run(path: str, progress: Callable[[int], None]) -> tuple[Any, dict, dict]:
         except BaseException as exc:  # noqa: BLE001 - nbgrader's allow-errors: the next cell runs anyway
             failures.append(failure(meta, exc))
         quiet_pyplot(close=True)
+        history.append((meta, dict(module.__dict__)))
         for stream in (sys.__stdout__, sys.__stderr__):  # the worker ends with os._exit, which flushes nothing
             with contextlib.suppress(ValueError, OSError):
                 stream.flush()
+    meta = program["metadata"]["grader"]
+    staged = Staged(module, history, meta)
     status = {"status": "ok"}
-    if failures:
-        status["message"] = "; ".join(failures)
-    _loaded[path] = module, status, program["metadata"]["grader"]["names"]
-    _lost[path] = program["metadata"]["grader"].get("lost", {})
+    message = "; ".join(failures + [n for n in [staged.notes(list(meta["names"]))] if n])
+    if message:
+        status["message"] = message
+    _loaded[path] = staged, status, meta["names"]
+    _lost[path] = meta.get("lost", {})
     return _loaded[path]

@@ -221,8 +221,9 @@ def run_job(spec: dict, channel: Channel) -> None:
         if module is None:
             continue
         lost = notebook_run.lost_names(os.path.join(root, filename))
-        sub = SubmissionModule(module, os.path.basename(filename), lost)
         for check in todo:
+            staged = module.view(check.id) if isinstance(module, notebook_run.Staged) else module
+            sub = SubmissionModule(staged, os.path.basename(filename), lost)
             device = spec.get("device", "cpu") if check.reference_device == "same" or not spec.get("trusted") else "cpu"
             for index in range(check.cases):
                 seed = spec["seeds"][index]

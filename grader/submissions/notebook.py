@@ -45,6 +45,7 @@ class Cell:
     number: int  # 1-based among the notebook's code cells
     first_line: str
     source: str  # plain Python, IPython syntax translated
+    pins: tuple[str, ...] = ()  # checks (ids, names or modules) a course author pinned to this cell
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -129,7 +130,7 @@ def program(notebook: nbformat.NotebookNode) -> tuple[list[Cell], set[str], list
     code = [c for c in notebook.cells if c.cell_type == "code"]
     for number, raw in enumerate(code, start=1):
         source, uses_ipython = translate(raw.source)
-        cell = Cell(number, first_line(raw.source), source)
+        cell = Cell(number, first_line(raw.source), source, pins(raw))
         if uses_ipython:
             ipython.append(str(number))
         try:
@@ -175,18 +176,20 @@ def coverage_note(names: set[str], modules: list[str]) -> str:
     return note
 
 
-def write_program(cells: list[Cell], modules: list[str], path: Path, lost: dict[str, int]) -> None:
-    """The worker's notebook: code cells only, each tagged with its number and first line, the
-    names each module's checks use (a module the notebook defines none of is "missing"), and
-    the names lost with cells that do not parse."""
+def write_program(cells: list[Cell], modules: list[str], path: Path, lost: dict[str, int],
+                  state: str = "first") -> None:
+    """The worker's notebook: code cells only, each tagged with its number, first line and pins,
+    the names each module's checks use (a module the notebook defines none of is "missing"),
+    the names lost with cells that do not parse, and the state checks are graded at."""
     import nbformat
 
     notebook = nbformat.v4.new_notebook()
     graded = course_names()
-    notebook.metadata["grader"] = {"names": {m: sorted(graded.get(m, ())) for m in modules}, "lost": lost}
+    notebook.metadata["grader"] = {"names": {m: sorted(graded.get(m, ())) for m in modules},
+                                   "checks": names_by_check(), "state": state, "lost": lost}
     for cell in cells:
         code = nbformat.v4.new_code_cell(cell.source)
-        code.metadata["grader"] = {"number": cell.number, "first_line": cell.first_line}
+        code.metadata["grader"] = {"number": cell.number, "first_line": cell.first_line, "pins": list(cell.pins)}
         notebook.cells.append(code)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, str(path))
@@ -201,10 +204,57 @@ def prepare(notebook_path: Path, modules: list[str], root: Path, name: str) -> S
         submission.error = str(exc)
         return submission
     cells, names, notes, lost = program(notebook)
-    write_program(cells, modules, root / name, lost)
+    write_program(cells, modules, root / name, lost, grading_state(notebook))
     submission.namespaces = {m: name for m in modules}
     submission.notes += [coverage_note(names, modules), *notes]
     return submission
+
+
+def pins(raw: nbformat.NotebookNode) -> tuple[str, ...]:
+    """What a cell pins: tags ``grade:ID`` (a check id, a check name or a module) or ``metadata.grader.grade``."""
+    tags = [t[len("grade:"):] for t in raw.get("metadata", {}).get("tags", []) if isinstance(t, str) and t.startswith("grade:")]
+    meta = raw.get("metadata", {}).get("grader", {})
+    grade = meta.get("grade", []) if isinstance(meta, dict) else []
+    return tuple(tags + ([grade] if isinstance(grade, str) else [g for g in grade if isinstance(g, str)]))
+
+
+def grading_state(notebook: nbformat.NotebookNode) -> str:
+    """``last`` when the notebook's metadata asks for last-state grading (``{"grader": {"state": "last"}}``)."""
+    meta = notebook.get("metadata", {}).get("grader", {})
+    return "last" if isinstance(meta, dict) and meta.get("state") == "last" else "first"
+
+
+def scenario_names(tree: ast.Module) -> dict[str, set[str]]:
+    """check id suffix -> the ``sub.NAME`` a check's scenario uses, through the module's helper functions."""
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+    def used(name: str, seen: set[str]) -> set[str]:
+        seen.add(name)
+        found: set[str] = set()
+        for node in ast.walk(functions[name]):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "sub":
+                found.add(node.attr)
+            elif isinstance(node, ast.Name) and node.id in functions and node.id not in seen:
+                found |= used(node.id, seen)
+        return found
+
+    checks = {}
+    for fn in functions.values():
+        for deco in fn.decorator_list:
+            if isinstance(deco, ast.Call) and getattr(deco.func, "id", "") == "check":
+                named = [k.value.value for k in deco.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)]
+                checks[named[0] if named else fn.name] = used(fn.name, set())
+    return checks
+
+
+@lru_cache(maxsize=1)
+def names_by_check() -> dict[str, list[str]]:
+    """check id -> the names it uses, read from the course's check files as text (nothing is imported)."""
+    out = {}
+    for path in sorted((PACKAGE_ROOT / "grader" / "course").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        out.update({f"{path.stem}.{name}": sorted(used) for name, used in scenario_names(tree).items()})
+    return out
 
 
 def tie(folder: Path, owner: Submission) -> Submission:
