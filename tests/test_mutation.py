@@ -42,7 +42,7 @@ def test_equivalent_marks_need_a_reason(tmp_path):
 def test_every_equivalent_mark_names_a_mutant_of_the_current_solutions():
     """A mark left behind by an edit of the solutions would hide nothing and mean nothing."""
     keys = {m.key for module in MODULES for m in mutants.mutants_of(module, (SOLUTIONS / f"{module}.py").read_text())}
-    marks = mutants.load_equivalents()
+    marks = mutants.load_equivalents(SOLUTIONS / mutants.EQUIVALENTS)
     assert marks and set(marks) <= keys, set(marks) - keys
 
 
@@ -56,7 +56,7 @@ def test_survivors_are_listed_until_marked_equivalent_with_their_reason():
     assert [o.killed for o in outcomes] == [False, True]  # / 256 is a different image
     assert [o.mutant for o in mutants.survivors(outcomes)] == download
     assert "1/2 killed" in mutants.score_line(outcomes)
-    marked = mutants.apply_marks(outcomes, mutants.load_equivalents())
+    marked = mutants.apply_marks(outcomes, mutants.load_equivalents(SOLUTIONS / mutants.EQUIVALENTS))
     assert mutants.survivors(marked) == [] and "checksums verify" in marked[0].reason
     assert "1/1 killed (100.0%), 1 marked equivalent" in mutants.score_line(marked)
 

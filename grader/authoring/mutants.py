@@ -6,7 +6,8 @@ module's ``### BEGIN SOLUTION`` and ``### END SOLUTION`` markers. Every mutant i
 single-module submission; all of them are graded in one :class:`~grader.session.Grader`
 session, as a batch is. A mutant that keeps every point is either a weak check (make the
 check see it) or an equivalent mutant (the same behaviour written another way), which the
-course marks in ``grader/course/equivalent_mutants.toml`` with its reason::
+course marks, next to the solutions it mutates (never shipped to students, since it quotes
+them), in ``solutions/equivalent_mutants.toml`` with its reason::
 
     [[equivalent]]
     module = "broadcasting"
@@ -25,9 +26,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.paths import PACKAGE_ROOT
-
-EQUIVALENTS = PACKAGE_ROOT / "grader" / "course" / "equivalent_mutants.toml"
+#: The file, in the solutions folder, that marks equivalent mutants.
+EQUIVALENTS = "equivalent_mutants.toml"
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def mutants_of(module: str, source: str) -> list[Mutant]:
     return found
 
 
-def load_equivalents(path: Path = EQUIVALENTS) -> dict[tuple[str, str, str], str]:
+def load_equivalents(path: Path) -> dict[tuple[str, str, str], str]:
     """(module, before, after) -> the reason the mutant is equivalent."""
     if not path.is_file():
         return {}

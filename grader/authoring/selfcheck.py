@@ -146,7 +146,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mutants", action="store_true",
                    help="also grade every mutant of the solutions (cosmic-ray's operators) and list those that "
                         "keep full marks: weak checks, or equivalent mutants to mark in "
-                        "grader/course/equivalent_mutants.toml")
+                        "SOLUTIONS/equivalent_mutants.toml")
     p.add_argument("--module", action="append", choices=MODULES, metavar="NAME",
                    help="with --mutants: mutate only this module (repeatable; default: all)")
     p.add_argument("-j", "--jobs", type=int, default=2, metavar="N", help="with --mutants: mutants graded in parallel")
@@ -161,7 +161,7 @@ def mutation_problems(solutions: Path, args) -> list[str]:
              for m in mutants.mutants_of(module, (solutions / f"{module}.py").read_text(encoding="utf-8"))]
     print(f"  mutants: grading {len(found)} mutants of {', '.join(args.module or MODULES)}")
     outcomes = mutants.grade_mutants(found, solutions, sandbox=args.sandbox, jobs=max(1, args.jobs))
-    outcomes = mutants.apply_marks(outcomes, mutants.load_equivalents())
+    outcomes = mutants.apply_marks(outcomes, mutants.load_equivalents(solutions / mutants.EQUIVALENTS))
     print("  " + mutants.score_line(outcomes))
     return [f"mutant keeps full marks: {mutants.describe(o)}" for o in mutants.survivors(outcomes)]
 
