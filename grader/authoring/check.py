@@ -261,6 +261,7 @@ def bind_facts() -> None:
         storage=torch.Tensor.untyped_storage, data_ptr=torch.UntypedStorage.data_ptr,
         numpy=torch.Tensor.numpy, detach=torch.Tensor.detach, device=torch._C.TensorBase.device.__get__,
         requires_grad=torch._C.TensorBase.requires_grad.__get__, is_leaf=torch._C.TensorBase.is_leaf.__get__,
+        dtype=torch._C.TensorBase.dtype.__get__, shape=torch._C.TensorBase.shape.__get__, tuple=tuple, int=int,
     )
 
 
@@ -286,6 +287,17 @@ def tensor_flags(t) -> dict[str, bool]:
     f = _bound()
     with f["no_subclass"]():
         return {"requires_grad": f["bool"](f["requires_grad"](t)), "is_leaf": f["bool"](f["is_leaf"](t))}
+
+
+def tensor_place(t) -> dict[str, Any] | None:
+    """Device type, dtype and shape of a tensor, read past any subclass's properties
+    (None for anything else): where a tensor landed, even on the data-less meta device."""
+    if not is_tensor(t):
+        return None
+    f = _bound()
+    with f["no_subclass"]():
+        return {"device": f["device"](t).type, "dtype": f["dtype"](t),
+                "shape": f["tuple"](f["int"](s) for s in f["shape"](t))}
 
 
 def shares_memory(a, b) -> bool:

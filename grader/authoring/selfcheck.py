@@ -11,7 +11,9 @@ A maintainer runs it after touching solutions, stubs or checks. It asserts that
   stubs score zero (a stub that scores means a check that tests nothing).
 
 Each variant is one :class:`~grader.session.Grader` session grading both folders, so the
-reference is computed once per variant. Exit 0 when all holds, 1 with the list of problems.
+reference is computed once per variant. With ``--mutants`` it also mutates the solutions
+(:mod:`grader.authoring.mutants`) and lists every mutant that keeps full marks and is not
+marked equivalent. Exit 0 when all holds, 1 with the list of problems.
 """
 
 from __future__ import annotations
@@ -141,7 +143,27 @@ def parser() -> argparse.ArgumentParser:
                    help="the untouched student stubs (default: exercises/)")
     p.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "process"),
                    help="how the folders are confined while graded (default: auto)")
+    p.add_argument("--mutants", action="store_true",
+                   help="also grade every mutant of the solutions (cosmic-ray's operators) and list those that "
+                        "keep full marks: weak checks, or equivalent mutants to mark in "
+                        "SOLUTIONS/equivalent_mutants.toml")
+    p.add_argument("--module", action="append", choices=MODULES, metavar="NAME",
+                   help="with --mutants: mutate only this module (repeatable; default: all)")
+    p.add_argument("-j", "--jobs", type=int, default=2, metavar="N", help="with --mutants: mutants graded in parallel")
     return p
+
+
+def mutation_problems(solutions: Path, args) -> list[str]:
+    """Grade every mutant of the chosen modules in one session; survivors are problems."""
+    from grader.authoring import mutants
+
+    found = [m for module in args.module or MODULES
+             for m in mutants.mutants_of(module, (solutions / f"{module}.py").read_text(encoding="utf-8"))]
+    print(f"  mutants: grading {len(found)} mutants of {', '.join(args.module or MODULES)}")
+    outcomes = mutants.grade_mutants(found, solutions, sandbox=args.sandbox, jobs=max(1, args.jobs))
+    outcomes = mutants.apply_marks(outcomes, mutants.load_equivalents(solutions / mutants.EQUIVALENTS))
+    print("  " + mutants.score_line(outcomes))
+    return [f"mutant keeps full marks: {mutants.describe(o)}" for o in mutants.survivors(outcomes)]
 
 
 def main(argv: list[str]) -> int:
@@ -164,6 +186,8 @@ def main(argv: list[str]) -> int:
         summary, found = grade_variant(variant, solutions, exercises, args)
         problems += found
         print("\n".join("  " + line for line in summary))
+    if args.mutants:
+        problems += mutation_problems(solutions, args)
     _, err = points.communicate()
     if points.returncode:
         lines = (line.strip() for line in err.splitlines())

@@ -20,6 +20,7 @@ _INCOMPATIBLE = [
     ((3,), (3, 2)),  # compatible only if (wrongly) aligned from the left
     ((2, 1), (8, 4, 3)),
     ((0,), (2,)),
+    ((2,), (0,)),  # a 0 on the right is not a 1: `sb <= 1` would broadcast it
 ]
 
 
@@ -59,6 +60,8 @@ def _as_shape(out):
 def broadcast_shape_compatible(sub, case):
     "broadcast_shape aligns shapes from the right and takes the non-1 size in each position."
     pairs = list(_COMPATIBLE) + [_random_compatible(case.np) for _ in range(6)]
+    big = int(case.np.integers(300, 400))
+    pairs.append(((2, big), (int(str(big)),)))  # equal sizes held by two int objects: `is` is not `==`
     return [_as_shape(sub.broadcast_shape(a, b)) for a, b in pairs]
 
 

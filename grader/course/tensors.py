@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.authoring.check import check, is_ndarray, is_tensor, shares_memory, tensor_flags
+from grader.authoring.check import check, is_ndarray, is_tensor, shares_memory, tensor_flags, tensor_place
 
 # dtypes whose promotion rules a student should be able to predict
 _DTYPES = (
@@ -100,13 +100,6 @@ def make_trainable_leaf(sub, case):
     return {"value": out.detach().clone(), "flags": flags, "input_untouched": t.clone()}
 
 
-def _on(out) -> dict | None:
-    """Where a tensor landed and as what: enough to see a move to the data-less meta device."""
-    if not is_tensor(out):
-        return None
-    return {"device": out.device.type, "dtype": out.dtype, "shape": tuple(out.shape)}
-
-
 @check(points=1, device="match", reference_device="same")
 def to_device_and_dtype(sub, case):
     "to_device moves to the requested device and casts only when a dtype is given."
@@ -117,8 +110,8 @@ def to_device_and_dtype(sub, case):
         sub.to_device(x, case.device),
         sub.to_device(x, "cpu", torch.float64),
         # the meta device exists on every machine: a to_device that never moves shows here
-        _on(sub.to_device(x, "meta")),
-        _on(sub.to_device(half, torch.device("meta"), torch.float32)),
+        tensor_place(sub.to_device(x, "meta")),
+        tensor_place(sub.to_device(half, torch.device("meta"), torch.float32)),
     )
 
 
