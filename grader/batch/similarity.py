@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,7 +79,6 @@ def similar_pairs(sources: dict[str, str], boilerplate: list[str], top: int = 20
     """The ``top`` most alike pairs of ``sources`` (id -> code), most alike first."""
     from copydetect import CodeFingerprint, compare_files
 
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # copydetect warns on odd input
     starter = np.unique(np.array([h for code in boilerplate for h in fingerprint(code).hashes], dtype=np.int64))
     prints = {sid: CodeFingerprint("submission.py", NOISE, WINDOW, boilerplate=starter, fp=io.StringIO(code))
               for sid, code in sources.items() if code.strip()}
