@@ -3,8 +3,7 @@
 ``grades.csv`` (one row per student, per-module and per-check points), ``feedback/<id>.md``
 and ``feedback/<id>.json`` (the report each student gets), ``summary.json`` (statistics and
 failures by reason) and two plots: the score histogram and the pass rate of every check.
-``report.html``, the class analysis and the LMS grades come from
-:mod:`grader.batch.class_report`. Reasons are read from the verdict messages the judge wrote (timeouts, crashes, import
+Reasons are read from the verdict messages the judge wrote (timeouts, crashes, import
 errors...), so a TA sees at once whether a low score is the class's or the harness's.
 """
 
