@@ -18,6 +18,7 @@ batch and the floor both pay their one `import torch` (and the baseline pays one
 submission). The floor's rate without its imports is printed as well.
 
     python scripts/bench_batch.py [--n 100] [-j 2] [--sample 10] [--sandbox process bwrap]
+    python scripts/bench_batch.py --analysis 1000   # the class analysis and report.html alone
 """
 
 from __future__ import annotations
@@ -218,6 +219,35 @@ def floor_process(paths: list[Path]) -> None:
     print(json.dumps({"grading": time.perf_counter() - ready}))
 
 
+def bench_analysis(n: int) -> None:
+    """What the class analysis and report.html add to a batch of ``n`` students (plots and
+    feedback are written before, by every batch), and the similarity pass on its own."""
+    from classes import entries, planted_class
+    from grader.batch import class_report, exports, similarity
+
+    reports, _ = planted_class(n=n, checks=40)
+    class_entries = entries(reports)
+    with tempfile.TemporaryDirectory(prefix="bench-analysis-") as work:
+        out = Path(work)
+        summary = exports.summary(class_entries, [])
+        plots = exports.write_plots(class_entries, out / "plots")
+        start = time.perf_counter()
+        class_report.write(class_entries, out, summary, plots)
+        elapsed = time.perf_counter() - start
+        size = (out / "report.html").stat().st_size
+    print(f"class analysis + report.html, {n} students x {len(reports[0].checks)} checks: {elapsed:.2f} s "
+          f"({size / 1e6:.1f} MB page); target < 2 s")
+    code = (ROOT / "solutions" / "broadcasting.py").read_text()
+    rng = random.Random(0)
+    sources = {f"s{i:04d}": "\n".join(rng.sample(code.splitlines(), k=len(code.splitlines()) * 3 // 4))
+               for i in range(min(n, 200))}
+    start = time.perf_counter()
+    similarity.similar_pairs(sources, similarity.starter_code())
+    elapsed = time.perf_counter() - start
+    print(f"similarity (--similarity, copydetect), {len(sources)} submissions of one module, "
+          f"{len(sources) * (len(sources) - 1) // 2} pairs: {elapsed:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100, help="submissions to build (default 100)")
@@ -226,10 +256,14 @@ def main() -> None:
     parser.add_argument("--sandbox", nargs="+", default=["process", "bwrap"], choices=("process", "bwrap"))
     parser.add_argument("--no-baseline", action="store_true", help="skip (b), e.g. for --n 1000")
     parser.add_argument("--notebooks", action="store_true", help="each submission one .ipynb instead of a folder")
+    parser.add_argument("--analysis", type=int, metavar="N", help="only time the class analysis, report.html and "
+                        "similarity on N synthetic reports (e.g. 1000), then exit")
     parser.add_argument("--floor", nargs="+", type=Path, help=argparse.SUPPRESS)  # the floor's own process
     args = parser.parse_args()
     if args.floor:
         return floor_process(args.floor)
+    if args.analysis:
+        return bench_analysis(args.analysis)
     from grader.isolation.sandbox import SandboxUnavailable, choose
 
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))

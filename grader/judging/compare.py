@@ -8,14 +8,13 @@ values with numpy alone, so the judge never imports torch or touches submission 
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from grader.authoring.check import Policy, Raised
+from grader.judging.mismatch import mismatch_facts, wrong_values
 from grader.wire import ArrayValue, DeviceValue, DTypeValue, TensorValue, Unsupported
 
 
@@ -125,7 +124,7 @@ class Verdict:
     message: str
     mismatches: list[Mismatch] = field(default_factory=list)
     tolerances: list[Tolerance] = field(default_factory=list)
-    facts: dict | None = None  # the first mismatch as plain JSON data (see :func:`mismatch_facts`)
+    facts: dict | None = None  # the first mismatch as plain JSON data (grader.judging.mismatch)
 
 
 # --------------------------------------------------------------------------- pairs
@@ -267,72 +266,6 @@ def compare_arrays(expected, actual, ctx: Context, path: str) -> list[Mismatch]:
     for mismatch in found:
         mismatch.facts.update(wrong_values(expected.array, actual.array))
     return found
-
-
-#: Wrong values are fingerprinted and tried against the expected ones' axis permutations
-#: only up to this size (a few ms); larger results are grouped by the other facts alone.
-FINGERPRINT_LIMIT = 1 << 20
-
-
-def wrong_values(e: np.ndarray, a: np.ndarray) -> dict:
-    """Facts that let identical wrong answers group together: a digest of the actual
-    values (rounded to 4 significant digits) and the axis permutation of the expected
-    values the actual ones equal, if any."""
-    if a.size > FINGERPRINT_LIMIT or a.dtype.kind not in "biufc":
-        return {}
-    with np.errstate(all="ignore"):
-        rounded = np.asarray(a, dtype=np.complex128 if a.dtype.kind == "c" else np.float64)
-        scale = np.where(rounded == 0, 1.0, 10.0 ** np.floor(np.log10(np.abs(np.where(rounded == 0, 1, rounded)))))
-        rounded = np.round(rounded / scale, 3) * scale
-    digest = hashlib.sha256(repr(a.shape).encode() + np.ascontiguousarray(rounded).tobytes()).hexdigest()[:16]
-    return {"fingerprint": digest, "permutation": permutation_of(e, a)}
-
-
-def permutation_of(e: np.ndarray, a: np.ndarray) -> list[int] | None:
-    """The axes ``p`` (not the identity) with ``e.transpose(p)`` close to ``a``, if any."""
-    if e.size != a.size or not 2 <= e.ndim <= 5 or e.dtype.kind not in "biufc":
-        return None
-    for p in itertools.permutations(range(e.ndim)):
-        if list(p) == list(range(e.ndim)) or tuple(e.shape[i] for i in p) != a.shape:
-            continue
-        with np.errstate(all="ignore"):
-            if np.allclose(np.transpose(e, p), a, rtol=1e-5, atol=1e-6, equal_nan=True):
-                return list(p)
-    return None
-
-
-#: A mismatch's ``what`` -> the kind a TA groups wrong answers by.
-KINDS = {"shape": "shape", "dtype": "dtype", "device": "device", "values": "values", "nan": "values",
-         "value": "values", "length": "type", "keys": "type", "kind": "type", "unsupported": "type",
-         "raised": "exception", "did_not_raise": "exception", "wrong_exception": "exception"}
-
-
-def mismatch_facts(m: Mismatch) -> dict:
-    """One mismatch as plain JSON data for grouping wrong answers: kind, where, shapes,
-    dtypes, how many elements differ and by how much, the exception's type."""
-    f = m.facts
-    out: dict = {"kind": KINDS.get(m.what, "type"), "what": m.what, "path": m.path}
-    if m.what in ("shape", "dtype", "device", "length", "kind", "unsupported", "value"):
-        out["expected"], out["actual"] = plain(f.get("expected")), plain(f.get("actual"))
-    if m.what == "values":
-        out["count"], out["total"] = f["count"], f["total"]
-        if "abs" in f:
-            out["max_abs"] = f["abs"][0]
-    if m.what in ("raised", "wrong_exception"):
-        out["exception"] = f["actual"].type
-    if m.what == "keys":
-        out["missing"], out["extra"] = [repr(k) for k in f["missing"]], [repr(k) for k in f["extra"]]
-    for key in ("fingerprint", "permutation"):
-        if f.get(key) is not None:
-            out[key] = f[key]
-    return out
-
-
-def plain(value: Any) -> Any:
-    """A fact as JSON data: shapes as lists, the rest as short text."""
-    if isinstance(value, tuple):
-        return list(value)
-    return value if isinstance(value, (int, float, str, bool, list)) or value is None else show(value)
 
 
 def compare_values_close(e: np.ndarray, a: np.ndarray, dtypes, ctx: Context, path: str):
