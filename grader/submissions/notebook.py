@@ -163,9 +163,23 @@ def unparsable(cell: Cell, raw: str, exc: Exception) -> str:
     return f"code cell {cell.number} (`{cell.first_line}`) does not parse, so it was not run: {reason}{lost}"
 
 
-def coverage_note(names: set[str], modules: list[str]) -> str:
+def covers(names: set[str], modules: list[str]) -> list[str]:
+    """The modules some of whose public names are among ``names``."""
     graded = course_names()
-    covered = [m for m in modules if graded.get(m, set()) & names]
+    return [m for m in modules if graded.get(m, set()) & names]
+
+
+def covered_modules(path: Path, modules: list[str]) -> list[str]:
+    """The modules a notebook defines names of (none when it cannot be read)."""
+    try:
+        _, names, _, _ = program(read(path))
+    except (ValueError, OSError):
+        return []
+    return covers(names, modules)
+
+
+def coverage_note(names: set[str], modules: list[str]) -> str:
+    covered = covers(names, modules)
     others = [m for m in modules if m not in covered]
     if not covered:
         return "the notebook defines none of the names the checks use, so every check scores 0"
