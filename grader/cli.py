@@ -139,6 +139,9 @@ def grade_main(argv: list[str]) -> int:
         parser.error(str(exc))
     if note:
         submission.notes.append(note)
+    from grader.submissions.notebook import narrow
+
+    narrow(submission)
     from grader.session import preload_for
 
     options.preload = preload_for([submission], options.selection)

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import EXERCISES, ROOT, SOLUTIONS, grade_all, run_cli
 from grader import cli
+from grader.course import MODULES
 from grader.judging.selection import Selection
 from grader.submissions.resolve import resolve
 from grader.submissions.submission import SubmissionError
@@ -179,3 +180,18 @@ def test_modules_spread_over_folders_and_nested_archives(tmp_path):
         z.writestr("README.md", "my work is in a/")
     submission = resolve(tmp_path / "hal.zip")
     assert not submission.error and Path(submission.root).name == "a" and submission.notes == ["graded the modules in a/"]
+
+
+@pytest.mark.timeout(300)
+def test_a_one_practical_notebook_is_graded_against_that_practical_only(tmp_path):
+    shutil.copy(PRACTICAL2, tmp_path / "practical2.ipynb")
+    result = run_cli(str(tmp_path / "practical2.ipynb"), "--sandbox", "process", "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [m["name"] for m in report["modules"]] == ["backprop"]
+    assert (report["score"], report["max_score"]) == (15, 20)
+    assert "Total: 15/20" in result.stdout and "defines none of" not in result.stdout
+    assert "the notebook covers backprop: graded on backprop only" in report["notes"]
+    # a batch (resolve alone) still grades every module: a class is scored out of one total
+    everything = resolve(tmp_path / "practical2.ipynb")
+    assert everything.modules == list(MODULES) and everything.covers == ["backprop"]

@@ -13,6 +13,7 @@ The worker gets a notebook of the remaining code cells under the student's file 
 "practical2.ipynb does not define train" reads right) and every course module is mapped
 to it: the notebook runs once and all checks read its namespace. Modules the notebook
 defines nothing of still get their checks (scored 0); a note says which modules it covers.
+The student's own run (:func:`narrow`) grades only the modules a notebook covers.
 """
 
 from __future__ import annotations
@@ -217,8 +218,22 @@ def prepare(notebook_path: Path, modules: list[str], root: Path, name: str) -> S
     cells, names, notes, lost = program(notebook)
     write_program(cells, modules, root / name, lost)
     submission.namespaces = {m: name for m in modules}
+    submission.covers = covers(names, modules)
     submission.notes += [coverage_note(names, modules), *notes]
     return submission
+
+
+def narrow(submission: Submission) -> None:
+    """Grade a notebook on the modules it covers only: a student's own run of one practical's
+    notebook gets that practical's total, with no noise about the others. (A batch keeps
+    every module, so a class is scored out of the same total.)"""
+    if not submission.covers or submission.covers == submission.modules:
+        return
+    submission.modules = list(submission.covers)
+    submission.namespaces = {m: f for m, f in submission.namespaces.items() if m in submission.covers}
+    covered = ", ".join(submission.covers)
+    submission.notes = [f"the notebook covers {covered}: graded on {covered} only" if n.startswith("the notebook covers")
+                        else n for n in submission.notes]
 
 
 def tie(folder: Path, owner: Submission) -> Submission:
