@@ -101,7 +101,7 @@ def grade_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", nargs="?", default=None,
                         help="a folder mirroring exercises/, one module file, a notebook or an archive "
-                             "(default: exercises/)")
+                             "(default: the current folder if it holds exercise files, else exercises/)")
     add_grading_options(parser)
     for option, (_, text) in FILE_REPORTERS.items():
         parser.add_argument(option, metavar="FILE", default=None, help=text)
@@ -114,8 +114,16 @@ def grade_parser() -> argparse.ArgumentParser:
 
 
 def default_path() -> Path:
-    here = Path.cwd() / "exercises"
-    if here.is_dir():
+    """The current folder when it holds exercise modules or a notebook, else its exercises/,
+    else the package's own exercises/."""
+    from grader.course import MODULES
+
+    here = Path.cwd()
+    if any((here / f"{m}.py").is_file() for m in MODULES):
+        return here
+    if (here / "exercises").is_dir():
+        return here / "exercises"
+    if any(here.glob("*.ipynb")):
         return here
     from grader.paths import PACKAGE_ROOT
 
@@ -139,6 +147,9 @@ def grade_main(argv: list[str]) -> int:
         parser.error(terminal.one_line(exc))
     if note:
         submission.notes.append(note)
+    from grader.submissions.notebook import narrow
+
+    narrow(submission)
     from grader.session import preload_for
 
     options.preload = preload_for([submission], options.selection)

@@ -255,9 +255,11 @@ def print_summary(summary: dict, out: Path, graded_now: int, elapsed: float) -> 
                   f"{s['percent']:>6g}%  {s['status']}")
         print()
     p = summary["percent"]
-    if students:
+    if summary["count"]:
         print(f"{summary['count']} students: mean {p['mean']:g}%, median {p['median']:g}%, "
               f"quartiles {p['q1']:g}% / {p['q3']:g}%, min {p['min']:g}%, max {p['max']:g}%")
+    if summary["not_gradable"]:
+        print(f"not gradable, left out of the statistics: {', '.join(s['id'] for s in summary['not_gradable'])}")
     trouble = [s for s in students if s["status"] != "graded"]
     for s in trouble[:20]:
         print(f"{s['status']}: {s['id']}: {s['reason']}")

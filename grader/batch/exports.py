@@ -60,11 +60,20 @@ def quartiles(values: list[float]) -> list[float]:
     return [round(q, 2) for q in statistics.quantiles(values, n=4, method="inclusive")]
 
 
+def gradable(entries: list[Entry]) -> list[Entry]:
+    """The entries a score means something for: not a stray file, an empty folder or a corrupt archive."""
+    return [e for e in entries if e.report.status != "error"]
+
+
 def summary(entries: list[Entry], notes: list[str]) -> dict:
-    percents = [e.report.percent for e in entries]
+    """Statistics over the gradable entries; the others are listed apart (``not_gradable``)."""
+    graded = gradable(entries)
+    percents = [e.report.percent for e in graded]
     q1, median, q3 = quartiles(percents) if percents else (None, None, None)
     return {
-        "count": len(entries),
+        "count": len(graded),
+        "not_gradable": [{"id": e.student, "source": e.source, "reason": status_reason(e)}
+                         for e in entries if e not in graded],
         "statuses": dict(Counter(e.status for e in entries)),
         "max_score": max((e.report.max_score for e in entries), default=0),
         "percent": {"mean": round(statistics.fmean(percents), 2) if percents else None, "median": median,
@@ -124,25 +133,26 @@ def write_plots(entries: list[Entry], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     scores, checks = folder / "scores.png", folder / "checks.png"
     figure, axes = plt.subplots(figsize=(7, 4))
-    axes.hist([e.report.percent for e in entries], bins=range(0, 105, 5), color="#4878a8", edgecolor="white")
+    graded = gradable(entries)  # a submission that could not be graded has no score to plot
+    left_out = f" ({len(entries) - len(graded)} not gradable left out)" if len(graded) < len(entries) else ""
+    axes.hist([e.report.percent for e in graded], bins=range(0, 105, 5), color="#4878a8", edgecolor="white")
     axes.set(xlabel="score (%)", ylabel="students", xlim=(0, 100),
-             title=f"Scores of {len(entries)} students")
+             title=f"Scores of {len(graded)} students{left_out}")
     figure.tight_layout()
     figure.savefig(scores, dpi=100)
     plt.close(figure)
 
-    # A submission that could not be graded says nothing about any check: it is left out here.
-    gradable = [e for e in entries if e.report.status != "error"]
-    ids = check_ids(gradable)
+    # A submission that could not be graded says nothing about any check: it is left out here too.
+    ids = check_ids(graded)
     rates = []
     for check_id in ids:
-        verdicts = [c.status for e in gradable for c in e.report.checks if c.id == check_id and c.status != SKIPPED]
+        verdicts = [c.status for e in graded for c in e.report.checks if c.id == check_id and c.status != SKIPPED]
         rates.append(100.0 * verdicts.count(PASSED) / len(verdicts) if verdicts else 0.0)
     figure, axes = plt.subplots(figsize=(8, 1.5 + 0.22 * max(1, len(ids))))
     axes.barh(range(len(ids)), rates, color=["#c44e52" if r < 50 else "#55a868" for r in rates])
     axes.set_yticks(range(len(ids)), ids, fontsize=7)
     axes.invert_yaxis()
-    axes.set(xlabel="students who passed (%)", xlim=(0, 100), title=f"Pass rate of every check ({len(gradable)} gradable submissions)")
+    axes.set(xlabel="students who passed (%)", xlim=(0, 100), title=f"Pass rate of every check ({len(graded)} gradable submissions)")
     figure.tight_layout()
     figure.savefig(checks, dpi=100)
     plt.close(figure)

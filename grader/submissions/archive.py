@@ -10,8 +10,8 @@ Unpacking happens in the judging process, so it trusts nothing in the archive:
 * files are created only under a fresh scratch folder, which is removed with the submission.
 
 Inside, one top-level folder (as ``zip -r hw.zip hw/`` makes) is looked through, macOS's
-``__MACOSX`` ignored. Exercise modules (``backprop.py``...) make it a folder submission;
-otherwise its one notebook is graded as a notebook submission.
+``__MACOSX`` ignored; then :func:`grader.submissions.locate.locate` finds the exercise
+modules (a folder submission) or the one notebook (a notebook submission), as in a folder.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import IO, Iterator
 
 from grader.isolation import scratch
 from grader.submissions import notebook, submission
+from grader.submissions.locate import locate
 from grader.submissions.submission import Submission, student_id
 
 MAX_FILES = submission.MAX_FILES
@@ -155,19 +156,17 @@ def look_through(folder: Path) -> Path:
 
 
 def inside(archive: Path, root: Path, modules: list[str]) -> Submission:
-    """What the unpacked archive is: a folder of modules, or one notebook."""
-    if any((root / f"{m}.py").is_file() for m in modules):
-        return Submission(student_id(archive), str(archive), str(root), list(modules))
-    notebooks = sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    if len(notebooks) == 1:
-        submission = notebook.prepare(notebooks[0], modules, root, str(notebooks[0].relative_to(root)))
+    """What the unpacked archive is: a folder of modules, or one notebook (see :mod:`~grader.submissions.locate`)."""
+    found = locate(root, modules, archive.name)
+    if found.notebook is not None:
+        submission = notebook.prepare(found.notebook, modules, root, str(found.notebook.relative_to(root)))
         submission.path, submission.student = str(archive), student_id(archive)
+        submission.notes = found.notes + submission.notes
         return submission
-    found = ", ".join(str(p.relative_to(root)) for p in notebooks[:5])
-    error = (f"{archive.name} holds several notebooks ({found}); hand in one notebook or the exercise modules"
-             if notebooks else f"{archive.name} holds no exercise module ({', '.join(m + '.py' for m in modules)}) "
-                               "and no notebook")
-    return Submission(student_id(archive), str(archive), str(root), list(modules), error=error)
+    error = found.error or (f"{archive.name} holds no exercise module ({', '.join(m + '.py' for m in modules)}) "
+                            "and no notebook" if found.nothing else "")
+    return Submission(student_id(archive), str(archive), str(found.root), list(modules), notes=found.notes,
+                      error=error)
 
 
 def resolve_archive(path: Path, modules: list[str]) -> Submission | None:

@@ -13,6 +13,7 @@ The worker gets a notebook of the remaining code cells under the student's file 
 "practical2.ipynb does not define train" reads right) and every course module is mapped
 to it: the notebook runs once and all checks read its namespace. Modules the notebook
 defines nothing of still get their checks (scored 0); a note says which modules it covers.
+The student's own run (:func:`narrow`) grades only the modules a notebook covers.
 """
 
 from __future__ import annotations
@@ -164,9 +165,23 @@ def unparsable(cell: Cell, raw: str, exc: Exception) -> str:
     return f"code cell {cell.number} (`{cell.first_line}`) does not parse, so it was not run: {reason}{lost}"
 
 
-def coverage_note(names: set[str], modules: list[str]) -> str:
+def covers(names: set[str], modules: list[str]) -> list[str]:
+    """The modules some of whose public names are among ``names``."""
     graded = course_names()
-    covered = [m for m in modules if graded.get(m, set()) & names]
+    return [m for m in modules if graded.get(m, set()) & names]
+
+
+def covered_modules(path: Path, modules: list[str]) -> list[str]:
+    """The modules a notebook defines names of (none when it cannot be read)."""
+    try:
+        _, names, _, _ = program(read(path))
+    except (ValueError, OSError):
+        return []
+    return covers(names, modules)
+
+
+def coverage_note(names: set[str], modules: list[str]) -> str:
+    covered = covers(names, modules)
     others = [m for m in modules if m not in covered]
     if not covered:
         return "the notebook defines none of the names the checks use, so every check scores 0"
@@ -206,6 +221,7 @@ def prepare(notebook_path: Path, modules: list[str], root: Path, name: str) -> S
     cells, names, notes, lost = program(notebook)
     write_program(cells, modules, root / name, lost, grading_state(notebook))
     submission.namespaces = {m: name for m in modules}
+    submission.covers = covers(names, modules)
     submission.notes += [coverage_note(names, modules), *notes]
     return submission
 
@@ -255,6 +271,19 @@ def names_by_check() -> dict[str, list[str]]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         out.update({f"{path.stem}.{name}": sorted(used) for name, used in scenario_names(tree).items()})
     return out
+
+
+def narrow(submission: Submission) -> None:
+    """Grade a notebook on the modules it covers only: a student's own run of one practical's
+    notebook gets that practical's total, with no noise about the others. (A batch keeps
+    every module, so a class is scored out of the same total.)"""
+    if not submission.covers or submission.covers == submission.modules:
+        return
+    submission.modules = list(submission.covers)
+    submission.namespaces = {m: f for m, f in submission.namespaces.items() if m in submission.covers}
+    covered = ", ".join(submission.covers)
+    submission.notes = [f"the notebook covers {covered}: graded on {covered} only" if n.startswith("the notebook covers")
+                        else n for n in submission.notes]
 
 
 def tie(folder: Path, owner: Submission) -> Submission:
