@@ -121,10 +121,18 @@ def marked(marker: str) -> bool:
     return False
 
 
-def test_trusted_zygotes_and_process_mode_run_unconfined(tmp_path):
+def test_trusted_zygotes_run_unconfined_and_others_confined(tmp_path, monkeypatch):
     argv = [sys.executable, "-m", "grader.isolation.zygote"]
-    assert ProcessSandbox().command(argv, tmp_path) == argv
+    assert ProcessSandbox().command(argv, tmp_path, trusted=True) == argv
     assert BwrapSandbox("/usr/bin/bwrap").command(argv, tmp_path, trusted=True) == argv
+    bwrap = BwrapSandbox("/usr/bin/bwrap").command(argv, tmp_path)
+    assert bwrap[-1] == "--confine" and {"--unshare-user", "--cap-drop"} <= set(bwrap)
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    assert ProcessSandbox().command(argv, tmp_path) == argv + ["--confine"]
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    as_root = ProcessSandbox().command(argv, tmp_path)
+    assert as_root[len(argv):len(argv) + 2] == ["--confine", "--drop-privileges"]
+    assert f"--hide={(PACKAGE_ROOT / 'solutions').resolve()}" in as_root
 
 
 def test_auto_falls_back_to_process_and_bwrap_says_why(monkeypatch):

@@ -28,6 +28,8 @@ import sys
 import time
 from typing import Iterable
 
+from grader.isolation import confine
+
 #: The exit status of a worker whose own machinery failed, not the student's code (grader.isolation.runner words it).
 WORKER_FAILED = 70
 PR_SET_PDEATHSIG = 1
@@ -92,7 +94,9 @@ def sweep(deadline: float = 5.0) -> int:
         if not found:
             break
         for pid, state in found.items():
-            if state != "Z":
+            # a zombie leader (main thread gone, other threads alive) is state Z too, and
+            # SIGKILL to its pid ends its whole thread group
+            if state != "Z" or threads_alive(pid):
                 try:
                     os.kill(pid, signal.SIGKILL)
                     killed.add(pid)
@@ -100,6 +104,40 @@ def sweep(deadline: float = 5.0) -> int:
                     pass
         time.sleep(0.002)
     return len(killed)
+
+
+def threads_alive(pid: int) -> bool:
+    """Whether a process (perhaps a zombie leader) still has threads that run."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    return True
+        except (OSError, IndexError):
+            pass
+    return False
+
+
+def environment(pid: int) -> bytes:
+    """A process's environment; a zombie leader's is read from one of its live threads."""
+    paths = [f"/proc/{pid}/environ"]
+    try:
+        paths += [f"/proc/{pid}/task/{tid}/environ" for tid in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        pass
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        if data:
+            return data
+    return b""
 
 
 def kill_tagged(tag: str, deadline: float = 2.0) -> int:
@@ -115,13 +153,8 @@ def kill_tagged(tag: str, deadline: float = 2.0) -> int:
     while time.monotonic() < end:
         found = []
         for entry in os.listdir("/proc"):
-            if entry.isdigit() and int(entry) != os.getpid():
-                try:
-                    with open(f"/proc/{entry}/environ", "rb") as fh:
-                        if needle in b"\0" + fh.read():
-                            found.append(int(entry))
-                except OSError:
-                    pass
+            if entry.isdigit() and int(entry) != os.getpid() and needle in b"\0" + environment(int(entry)):
+                found.append(int(entry))
         for pid in found:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -166,7 +199,7 @@ def vm_size() -> int:
     return 0
 
 
-def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
+def become_worker(spec: dict, fds: list[int], sock: socket.socket, confinement: confine.Confinement) -> None:
     """In the forked child: detach, limit, wire the pipes, run the job, never return."""
     status = 0
     try:
@@ -183,11 +216,14 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
             stream.reconfigure(line_buffering=True)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        apply_limits(spec.get("limits", {}))
         import torch
 
         torch.set_num_threads(1)  # -j workers share the cores; one thread each
         from grader.isolation.worker import Channel, run_job
+
+        # the zygote's pid makes the uid unique among live zygotes (see grader.isolation.confine)
+        confine.apply(confinement, spec["cwd"], confine.UID_BASE + os.getppid())
+        apply_limits(spec.get("limits", {}))  # after the drop: RLIMIT_NPROC binds the new uid
 
         run_job(spec, Channel(result_fd))
     except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
@@ -201,12 +237,14 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
         os._exit(status)
 
 
-def serve(sock: socket.socket) -> None:
+def serve(sock: socket.socket, confinement: confine.Confinement) -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
     # What a job may leave behind is removed before the next one starts: its files in the
-    # scratch folder (our cwd) and, when the sandbox gave us a private one, in /tmp.
-    folders = [os.getcwd()] + (["/tmp"] if os.environ.get("GRADER_PRIVATE_TMP") else [])
+    # scratch folder (our cwd) and, when the sandbox gave us private ones, in /tmp, /dev
+    # and /dev/shm (bwrap's /dev is a writable tmpfs).
+    private = ["/tmp", "/dev", "/dev/shm"] if os.environ.get("GRADER_PRIVATE_TMP") else []
+    folders = [os.getcwd()] + private
     baseline = {folder: set(os.listdir(folder)) for folder in folders}
     send(sock, {"op": "ready", "pid": os.getpid()})
     while True:
@@ -218,7 +256,7 @@ def serve(sock: socket.socket) -> None:
             continue
         pid = os.fork()
         if pid == 0:
-            become_worker(msg["spec"], fds, sock)
+            become_worker(msg["spec"], fds, sock, confinement)
         for fd in fds:
             os.close(fd)
         send(sock, {"op": "started", "job": msg["job"], "pid": pid})
@@ -337,13 +375,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules to import once")
     parser.add_argument("--huge-pages", action="store_true", help="worth it when many jobs follow (see collapse_to_huge_pages)")
+    parser.add_argument("--confine", action="store_true", help="seccomp filter in every worker")
+    parser.add_argument("--drop-privileges", action="store_true", help="workers leave root (process mode as root)")
+    parser.add_argument("--hide", action="append", default=[], help="a folder workers must not see (with --drop-privileges)")
     args = parser.parse_args(argv)
+    confinement = confine.Confinement(args.confine, args.drop_privileges, tuple(args.hide))
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     sock = socket.socket(fileno=args.fd)
     import_once(filter(None, args.preload.split(",")))
     if args.huge_pages:
         collapse_to_huge_pages()
-    serve(sock)
+    serve(sock, confinement)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 from grader import wire
 from grader.files import write_atomic
 from grader.course import MODULES, SEEDS
-from grader.paths import PACKAGE_ROOT
+from grader.paths import PACKAGE_ROOT, cache_dir, solutions_dir
 from grader.errors import GraderError
 from grader.isolation.runner import CheckOutcome, Job, Limits, Runner, Zygote
 from grader.isolation.sandbox import ProcessSandbox
@@ -38,14 +38,6 @@ class Reference:
     @classmethod
     def of(cls, job: Job) -> "Reference":
         return cls(job.catalogue_data or [], job.results, job.module_status)
-
-
-def solutions_dir() -> Path:
-    return Path(os.environ.get("GRADER_SOLUTIONS") or PACKAGE_ROOT / "solutions")
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("GRADER_CACHE") or PACKAGE_ROOT / ".grader-cache")
 
 
 def cache_key(solutions: Path, variant: str, device: str) -> str:
