@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import grade_all
-from grader.isolation import sandbox, seccomp, zygote
+from conftest import grade_all, run_cli
+from grader.isolation import procfs, sandbox, seccomp, zygote
 from grader.judging.selection import Selection
 from grader.submissions.resolve import resolve
 from grader.cli import main
@@ -286,7 +286,7 @@ def start_zombie_leader(env: dict) -> int:
     """A process whose main thread has exited while another thread lives (state Z); its pid."""
     proc = subprocess.Popen([sys.executable, "-c", ZOMBIE_LEADER], env=env, start_new_session=True)
     for _ in range(500):
-        if zygote.threads_alive(proc.pid) and state(proc.pid) == "Z":
+        if procfs.threads_alive(proc.pid) and state(proc.pid) == "Z":
             return proc.pid
         time.sleep(0.01)
     raise AssertionError("the zombie leader never appeared")
@@ -303,7 +303,7 @@ def state(pid: int) -> str:
 def test_kill_tagged_finds_a_zombie_leader_by_its_threads_environment():
     tag = f"GRADER_TEST_TAG={uuid.uuid4().hex}"
     pid = start_zombie_leader({**os.environ, tag.split("=")[0]: tag.split("=")[1]})
-    assert tag.encode() in zygote.environment(pid)
+    assert tag.encode() in procfs.environment(pid)
     with pytest.raises(OSError):  # what kill_tagged read before: the leader's own environ
         Path(f"/proc/{pid}/environ").read_bytes()
     assert zygote.kill_tagged(tag) == 1
@@ -313,18 +313,18 @@ def test_kill_tagged_finds_a_zombie_leader_by_its_threads_environment():
 
 SWEEP = textwrap.dedent("""
     import os, subprocess, sys, time
-    from grader.isolation import zygote
+    from grader.isolation import procfs, zygote
     zygote.prctl(zygote.PR_SET_CHILD_SUBREAPER, 1)
     code = sys.argv[1]
     # a grandchild: its parent exits, so it is re-parented here like a worker's leftovers
     middle = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {code!r}])"])
     middle.wait()
     for _ in range(500):
-        found = zygote.descendants()
-        if any(s == "Z" and zygote.threads_alive(p) for p, s in found.items()):
+        found = procfs.descendants()
+        if any(s == "Z" and procfs.threads_alive(p) for p, s in found.items()):
             break
         time.sleep(0.01)
-    print(sorted(found.values()), zygote.sweep(), zygote.descendants())
+    print(sorted(found.values()), procfs.sweep(), procfs.descendants())
 """)
 
 
@@ -366,3 +366,18 @@ def test_process_mode_workers_of_a_root_grader_leave_root(tmp_path):
     facts = dict(zip(fields[::2], fields[1::2]))
     assert int(facts["uid"]) > UID_BASE and facts["groups"] == "[]" and facts["caps"] == "0000000000000000"
     assert facts["seccomp"] == "2" and facts["judge"] == "denied" and facts["cache"] in ("PermissionError", "FileNotFoundError")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root drops its workers' privileges")
+@pytest.mark.timeout(600)
+def test_every_module_and_a_notebook_grade_the_same_after_the_drop(tmp_path):
+    """What a worker imports after leaving root (torchvision, IPython, matplotlib) still loads."""
+    result = run_cli(str(PACKAGE_ROOT / "solutions"), "--sandbox", "process")
+    assert "Total: 99/99 (100%)" in result.stdout, result.stdout[-2000:] + result.stderr[-2000:]
+    notebook = Path(__file__).parent / "fixtures" / "practical2_student.ipynb"
+    totals = {}
+    for mode in ("process", "bwrap") if not bwrap_problem() else ("process",):
+        output = run_cli(str(notebook), "--sandbox", mode, "--no-color").stdout
+        totals[mode] = [line.split("graded in")[0] for line in output.splitlines() if line.startswith("Total:")]
+    assert totals["process"] and len(set(map(tuple, totals.values()))) == 1, totals

@@ -7,8 +7,14 @@ straight to the judge and never through this process.
 
 The zygote runs one job at a time and is a child subreaper: whatever a worker starts
 (double forks, ``setsid`` daemons) is re-parented here when its parent dies, and is killed
-before the job is reported finished. It never runs a torch operation itself, so forked
-workers start with clean thread pools and no CUDA context.
+before the job is reported finished, zombie leaders included (a process whose main thread
+exited while another thread runs: state Z, yet alive). It never runs a torch operation
+itself, so forked workers start with clean thread pools and no CUDA context. Each worker is
+confined (grader.isolation.confine) after the imports and before the student's code.
+
+Not done: a PID namespace or cgroup per worker. The sweep walks the tree this subreaper
+holds, and a process that escapes it (its zygote killed) is found by ``kill_tagged``; inside
+bubblewrap the sandbox's PID namespace ends everything with the zygote.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import time
 from typing import Iterable
 
 from grader.isolation import confine
+from grader.isolation.procfs import environment, sweep
 
 #: The exit status of a worker whose own machinery failed, not the student's code (grader.isolation.runner words it).
 WORKER_FAILED = 70
@@ -41,103 +48,6 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 def prctl(option: int, value: int) -> None:
     _libc.prctl(option, value, 0, 0, 0)
-
-
-def descendants() -> dict[int, str]:
-    """Every process below this one (pid -> state letter), found by walking /proc's parent links.
-
-    A walk rather than a process group or session: student code can leave both with
-    ``setsid``, but not the tree, because orphans re-parent to this subreaper.
-    """
-    children_of: dict[int, list[tuple[int, str]]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # exited while we looked
-        children_of.setdefault(int(fields[1]), []).append((int(entry), fields[0]))
-    below: dict[int, str] = {}
-    frontier = [os.getpid()]
-    while frontier:
-        for pid, state in children_of.get(frontier.pop(), ()):
-            if pid not in below:
-                below[pid] = state
-                frontier.append(pid)
-    return below
-
-
-def reap() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def sweep(deadline: float = 5.0) -> int:
-    """Kill every remaining descendant, all at once per round, until none is left.
-
-    Killing the whole tree in one round (not only direct children) is what beats a fork
-    flood: a process that has been sent SIGKILL forks no more, and whatever it forked
-    just before is found by the next round. Returns how many processes were killed.
-    """
-    killed: set[int] = set()
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        reap()
-        found = descendants()
-        if not found:
-            break
-        for pid, state in found.items():
-            # a zombie leader (main thread gone, other threads alive) is state Z too, and
-            # SIGKILL to its pid ends its whole thread group
-            if state != "Z" or threads_alive(pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                    killed.add(pid)
-                except ProcessLookupError:
-                    pass
-        time.sleep(0.002)
-    return len(killed)
-
-
-def threads_alive(pid: int) -> bool:
-    """Whether a process (perhaps a zombie leader) still has threads that run."""
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return False
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as fh:
-                if fh.read().rsplit(")", 1)[1].split()[0] != "Z":
-                    return True
-        except (OSError, IndexError):
-            pass
-    return False
-
-
-def environment(pid: int) -> bytes:
-    """A process's environment; a zombie leader's is read from one of its live threads."""
-    paths = [f"/proc/{pid}/environ"]
-    try:
-        paths += [f"/proc/{pid}/task/{tid}/environ" for tid in os.listdir(f"/proc/{pid}/task")]
-    except OSError:
-        pass
-    for path in paths:
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError:
-            continue
-        if data:
-            return data
-    return b""
 
 
 def kill_tagged(tag: str, deadline: float = 2.0) -> int:
