@@ -97,6 +97,10 @@ EXPECT = {
         "write_outside": Expect(FULL, stdout=re.escape(f"could not write {PACKAGE_ROOT}/") if ROOT else r"wrote /tmp/"),
         "find_solutions": call_fails(r".", stdout=r"solutions: not found") if ROOT else Expect(FULL, stdout=r"solutions: /"),
         "stop_judge": Expect(FULL, stdout=r"could not stop the judge" if ROOT else r"stopped the judge"),
+        # a worker that left root can signal neither its zygote nor the judge
+        **({"kill_parent": call_fails(r"PermissionError", fast=False),
+            "daemon_then_kill_parent": load_fails(r"PermissionError", fast=False),
+            "stop_parent": call_fails(r"PermissionError", fast=False)} if ROOT else {}),
         "tamper_cache": Expect(FULL, stdout=r"cache: \d+ visible, 0 rewritten" if ROOT else r"cache: "),
         "litter": Expect(FULL),
         # tempfile's folder is the job's own (emptied after it); the host's /tmp stays writable

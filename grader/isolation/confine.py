@@ -95,10 +95,16 @@ def python_behind_closed_doors() -> dict[str, list[str]]:
 def hand_over(workdir: str, uid: int) -> None:
     """Let ``uid`` write the job's folder and pass through the scratch folder above it."""
     os.chmod(os.path.dirname(workdir), 0o711)
-    os.chown(workdir, uid, uid)
-    for top, dirs, files in os.walk(workdir):
-        for name in dirs + files:
-            os.chown(os.path.join(top, name), uid, uid, follow_symlinks=False)
+    folders = [workdir]  # a stack, not recursion: a submission's folders may be deep
+    while folders:
+        folder = folders.pop()
+        os.chown(folder, uid, uid, follow_symlinks=False)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                else:
+                    os.chown(entry.path, uid, uid, follow_symlinks=False)
 
 
 def drop_to(uid: int) -> None:
