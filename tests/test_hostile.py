@@ -8,6 +8,7 @@ same cases; where they differ (network, files, solutions) the expectation says w
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import socket
@@ -19,7 +20,7 @@ import pytest
 
 from grader.session import Grader, Options
 from grader.submissions.resolve import resolve
-from grader.paths import PACKAGE_ROOT
+from grader.paths import PACKAGE_ROOT, cache_dir
 from grader.isolation.limits import Limits
 from grader.isolation.sandbox import bwrap_problem
 from grader.judging.selection import Selection
@@ -30,6 +31,7 @@ FULL = 19  # tensors on the CPU (the CUDA check is skipped)
 CALL = "tensors.add_inplace_mutates"  # the check a "during a call" case sabotages (2 points)
 LIMITS = Limits(check_timeout=2, import_timeout=5, submission_timeout=20, memory=512 << 20)
 MODES = ["process", "bwrap"]
+ROOT = os.geteuid() == 0  # process-mode workers of a root grader leave root (grader.isolation.confine)
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,28 @@ COMMON = {
     "recursion": call_fails(r"RecursionError"),
     "deep_recursion_crash": call_fails(r"crashed \(segmentation fault\)"),
     "forged_shares_memory": Expect(FULL - 3, {"tensors.tensor_copy_independent": r"shares_memory"}),
+    # issue 17, part 1: calls and privileges a submission has no use for, in both modes
+    "open_by_handle": call_fails(r".", stdout=r"open_by_handle_at: -1 errno 1\b"),
+    "pidfd_getfd": call_fails(r".", stdout=r"pidfd_getfd: errno 1\b"),
+    "privileged_calls": Expect(FULL, stdout=r"allowed: \[\]"),
+    "zombie_leader": Expect(FULL, notes=r"\d+ leftover process\(es\) your code started were killed"),
     "not_plain_data": Expect(FULL - 7, {"tensors.mixed_sums_dtypes": ".", "tensors.promoted_dtype_table": ".",
                                         "tensors.to_device_and_dtype": "."}),
 }
 EXPECT = {
     "process": {
         **COMMON,
-        # Documented limits of process mode: the network, the disk and solutions/ are reachable.
+        # Documented limits of process mode: the network and the host's /tmp are reachable; the
+        # repository and solutions/ too, unless the grader runs as root (its workers do not).
         "socket_out": Expect(FULL, stdout=r"network: connected"),
-        "write_outside": Expect(FULL, stdout=r"wrote /tmp/"),
-        "find_solutions": Expect(FULL, stdout=r"solutions: /"),
+        "write_outside": Expect(FULL, stdout=re.escape(f"could not write {PACKAGE_ROOT}/") if ROOT else r"wrote /tmp/"),
+        "find_solutions": call_fails(r".", stdout=r"solutions: not found") if ROOT else Expect(FULL, stdout=r"solutions: /"),
+        "stop_judge": Expect(FULL, stdout=r"could not stop the judge" if ROOT else r"stopped the judge"),
+        # a worker that left root can signal neither its zygote nor the judge
+        **({"kill_parent": call_fails(r"PermissionError", fast=False),
+            "daemon_then_kill_parent": load_fails(r"PermissionError", fast=False),
+            "stop_parent": call_fails(r"PermissionError", fast=False)} if ROOT else {}),
+        "tamper_cache": Expect(FULL, stdout=r"cache: \d+ visible, 0 rewritten" if ROOT else r"cache: "),
         "litter": Expect(FULL),
         # tempfile's folder is the job's own (emptied after it); the host's /tmp stays writable
         # by name in process mode, which write_outside documents
@@ -102,6 +116,8 @@ EXPECT = {
         "find_solutions": call_fails(r".", stdout=r"solutions: not found"),
         "litter": Expect(FULL),
         "snoop": Expect(FULL, stdout=r"litter: \[\]"),
+        "stop_judge": Expect(FULL, stdout=r"the judge did not stop|could not stop the judge"),
+        "tamper_cache": Expect(FULL, stdout=r"cache: 0 visible, 0 rewritten"),
     },
 }
 
@@ -112,17 +128,24 @@ def needs(mode: str) -> None:
 
 
 def marked_processes(marker: str) -> list[str]:
-    """Command lines of live processes carrying ``marker`` (every process a case starts does)."""
+    """Command lines of live processes carrying ``marker`` (every process a case starts does);
+    a zombie leader's is read from its live threads."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) != os.getpid():
             try:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+                cmdlines = [Path(f"/proc/{entry}/task/{tid}/cmdline").read_bytes() for tid in os.listdir(f"/proc/{entry}/task")]
             except OSError:
                 continue
-            if marker.encode() in cmdline:
-                found.append(cmdline.replace(b"\0", b" ").decode(errors="replace"))
+            for cmdline in cmdlines:
+                if marker.encode() in cmdline:
+                    found.append(cmdline.replace(b"\0", b" ").decode(errors="replace"))
+                    break
     return found
+
+
+def cache_digests() -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(cache_dir().glob("*"))}
 
 
 def stray_files(marker: str) -> list[Path]:
@@ -136,6 +159,7 @@ class Batch:
     left_running: list[str]
     stray: list[Path]
     connections: list[bytes]
+    cache_changed: list[str]  # reference cache files that the batch changed
 
 
 def grade_batch(mode: str, cases: list[str], workdir: Path) -> Batch:
@@ -156,6 +180,7 @@ def grade_batch(mode: str, cases: list[str], workdir: Path) -> Batch:
     options = Options(sandbox=mode, selection=Selection("tensors"), limits=LIMITS)
     with Grader(options) as grader:
         assert grader.sandbox.name == mode
+        cache_before = cache_digests()  # the session has loaded (and maybe stored) its reference
         grader.grade(submissions, lambda sub, report: reports.__setitem__(sub.student, report))
         left_running = marked_processes(marker)
     connections = []
@@ -171,7 +196,9 @@ def grade_batch(mode: str, cases: list[str], workdir: Path) -> Batch:
     stray = stray_files(marker)
     for path in stray:
         path.unlink()
-    return Batch(reports, marker, left_running + marked_processes(marker), stray, connections)
+    cache_after = cache_digests()
+    changed = sorted(name for name in cache_before.keys() | cache_after.keys() if cache_before.get(name) != cache_after.get(name))
+    return Batch(reports, marker, left_running + marked_processes(marker), stray, connections, changed)
 
 
 @pytest.fixture(scope="module")
@@ -251,12 +278,15 @@ def test_honest_submissions_in_the_batch_grade_as_alone(batches, mode, fast):
 def test_no_process_or_file_left_behind(batches, mode, fast):
     batch = batches(mode, fast)
     assert batch.left_running == []
+    if mode == "bwrap" or ROOT:
+        assert batch.cache_changed == []
     if mode == "bwrap":
         assert batch.stray == [] and batch.connections == []
     elif fast:  # process mode documents it: the write and the connection got through
         m = batch.marker
-        assert {str(p) for p in batch.stray} == {f"{PACKAGE_ROOT}/{m}.txt", f"{PACKAGE_ROOT}/grader/{m}.txt",
-                                                 f"/tmp/{m}.txt"}  # litter went to the job's own tempdir
+        repository = set() if ROOT else {f"{PACKAGE_ROOT}/{m}.txt", f"{PACKAGE_ROOT}/grader/{m}.txt"}
+        # litter went to the job's own tempdir
+        assert {str(p) for p in batch.stray} == repository | {f"/tmp/{m}.txt"}
         assert batch.connections == [batch.marker.encode()]
 
 

@@ -5,7 +5,10 @@ confined. ``process`` is the portable fallback: separate processes, resource lim
 private result pipe, but no filesystem or network isolation. ``bwrap`` runs the zygote in
 bubblewrap namespaces: no network, a read-only system, a private ``/tmp``, only the
 ``grader`` package of the repository visible (not ``solutions/``, the reference cache or
-any report), and its own PID namespace, so student code cannot see or signal the grader.
+any report), its own PID namespace, so student code cannot see or signal the grader, and
+its own user namespace with every capability dropped, so running the grader as root gives
+student code no privilege. In both modes every worker takes a seccomp filter, and in
+process mode as root the workers leave root (grader.isolation.confine).
 Trusted zygotes (the reference run, which must read ``solutions/``) are never confined.
 
 Neither mode puts a quota on the scratch folder's disk, or hides the CPU and memory
@@ -24,7 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.paths import PACKAGE_ROOT
+from grader.paths import PACKAGE_ROOT, cache_dir, solutions_dir
 
 #: Environment variables a sandboxed zygote keeps; everything else (tokens, CI secrets) is dropped.
 KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
@@ -48,7 +51,12 @@ class ProcessSandbox:
     name = "process"
 
     def command(self, argv: list[str], scratch: Path, trusted: bool = False, env: dict | None = None) -> list[str]:
-        return argv
+        if trusted:
+            return argv
+        if os.geteuid() != 0:
+            return argv + ["--confine"]
+        hidden = [str(solutions_dir().resolve()), str(cache_dir().resolve())]
+        return argv + ["--confine", "--drop-privileges"] + [f"--hide={folder}" for folder in hidden]
 
 
 class BwrapSandbox:
@@ -66,6 +74,11 @@ class BwrapSandbox:
         grader_dir = str(PACKAGE_ROOT / "grader")
         options = [self.executable, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                    "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]
+        # no capabilities inside, even when the grader runs as root: a user namespace of its
+        # own (root inside is no one outside), every capability dropped, no nested namespaces
+        options += ["--unshare-user", "--cap-drop", "ALL"]
+        if "--disable-userns" in bwrap_help(self.executable):  # bubblewrap >= 0.8
+            options += ["--disable-userns"]
         if "--size" in bwrap_help(self.executable):  # bubblewrap >= 0.7: cap the RAM /tmp may take
             options += ["--size", str(TMP_BYTES)]
         options += ["--tmpfs", "/tmp"]
@@ -78,7 +91,7 @@ class BwrapSandbox:
                 options += ["--setenv", key, value]
         options += ["--setenv", "HOME", scratch, "--setenv", "TMPDIR", "/tmp", "--setenv", "GRADER_PRIVATE_TMP", "1",
                     "--setenv", "MPLCONFIGDIR", os.path.join(scratch, ".matplotlib")]
-        return options + ["--"] + argv
+        return options + ["--"] + argv + ["--confine"]
 
 
 def system_binds() -> list[str]:

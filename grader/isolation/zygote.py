@@ -7,8 +7,14 @@ straight to the judge and never through this process.
 
 The zygote runs one job at a time and is a child subreaper: whatever a worker starts
 (double forks, ``setsid`` daemons) is re-parented here when its parent dies, and is killed
-before the job is reported finished. It never runs a torch operation itself, so forked
-workers start with clean thread pools and no CUDA context.
+before the job is reported finished, zombie leaders included (a process whose main thread
+exited while another thread runs: state Z, yet alive). It never runs a torch operation
+itself, so forked workers start with clean thread pools and no CUDA context. Each worker is
+confined (grader.isolation.confine) after the imports and before the student's code.
+
+Not done: a PID namespace or cgroup per worker. The sweep walks the tree this subreaper
+holds, and a process that escapes it (its zygote killed) is found by ``kill_tagged``; inside
+bubblewrap the sandbox's PID namespace ends everything with the zygote.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ import socket
 import sys
 import time
 from typing import Iterable
+
+from grader.isolation import confine
+from grader.isolation.procfs import environment, sweep
 
 #: The exit status of a worker whose own machinery failed, not the student's code (grader.isolation.runner words it).
 WORKER_FAILED = 70
@@ -50,67 +59,6 @@ def prctl(option: int, value: int) -> None:
     _libc.prctl(option, value, 0, 0, 0)
 
 
-def descendants() -> dict[int, str]:
-    """Every process below this one (pid -> state letter), found by walking /proc's parent links.
-
-    A walk rather than a process group or session: student code can leave both with
-    ``setsid``, but not the tree, because orphans re-parent to this subreaper.
-    """
-    children_of: dict[int, list[tuple[int, str]]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # exited while we looked
-        children_of.setdefault(int(fields[1]), []).append((int(entry), fields[0]))
-    below: dict[int, str] = {}
-    frontier = [os.getpid()]
-    while frontier:
-        for pid, state in children_of.get(frontier.pop(), ()):
-            if pid not in below:
-                below[pid] = state
-                frontier.append(pid)
-    return below
-
-
-def reap() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def sweep(deadline: float = 5.0) -> int:
-    """Kill every remaining descendant, all at once per round, until none is left.
-
-    Killing the whole tree in one round (not only direct children) is what beats a fork
-    flood: a process that has been sent SIGKILL forks no more, and whatever it forked
-    just before is found by the next round. Returns how many processes were killed.
-    """
-    killed: set[int] = set()
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        reap()
-        found = descendants()
-        if not found:
-            break
-        for pid, state in found.items():
-            if state != "Z":
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                    killed.add(pid)
-                except ProcessLookupError:
-                    pass
-        time.sleep(0.002)
-    return len(killed)
-
-
 def kill_tagged(tag: str, deadline: float = 2.0) -> int:
     """Kill every process whose environment holds ``tag`` (``NAME=value``); the judge's last resort.
 
@@ -124,13 +72,8 @@ def kill_tagged(tag: str, deadline: float = 2.0) -> int:
     while time.monotonic() < end:
         found = []
         for entry in os.listdir("/proc"):
-            if entry.isdigit() and int(entry) != os.getpid():
-                try:
-                    with open(f"/proc/{entry}/environ", "rb") as fh:
-                        if needle in b"\0" + fh.read():
-                            found.append(int(entry))
-                except OSError:
-                    pass
+            if entry.isdigit() and int(entry) != os.getpid() and needle in b"\0" + environment(int(entry)):
+                found.append(int(entry))
         for pid in found:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -175,7 +118,7 @@ def vm_size() -> int:
     return 0
 
 
-def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
+def become_worker(spec: dict, fds: list[int], sock: socket.socket, confinement: confine.Confinement) -> None:
     """In the forked child: detach, limit, wire the pipes, run the job, never return."""
     status = 0
     try:
@@ -192,11 +135,14 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
             stream.reconfigure(line_buffering=True)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        apply_limits(spec.get("limits", {}))
         import torch
 
         torch.set_num_threads(1)  # -j workers share the cores; one thread each
         from grader.isolation.worker import Channel, run_job
+
+        # the zygote's pid makes the uid unique among live zygotes (see grader.isolation.confine)
+        confine.apply(confinement, spec["cwd"], confine.UID_BASE + os.getppid())
+        apply_limits(spec.get("limits", {}))  # after the drop: RLIMIT_NPROC binds the new uid
 
         run_job(spec, Channel(result_fd))
     except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
@@ -210,12 +156,14 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket) -> None:
         os._exit(status)
 
 
-def serve(sock: socket.socket) -> None:
+def serve(sock: socket.socket, confinement: confine.Confinement) -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
     # What a job may leave behind is removed before the next one starts: its files in the
-    # scratch folder (our cwd) and, when the sandbox gave us a private one, in /tmp.
-    folders = [os.getcwd()] + (["/tmp"] if os.environ.get("GRADER_PRIVATE_TMP") else [])
+    # scratch folder (our cwd) and, when the sandbox gave us private ones, in /tmp, /dev
+    # and /dev/shm (bwrap's /dev is a writable tmpfs).
+    private = ["/tmp", "/dev", "/dev/shm"] if os.environ.get("GRADER_PRIVATE_TMP") else []
+    folders = [os.getcwd()] + private
     baseline = {folder: set(os.listdir(folder)) for folder in folders}
     send(sock, {"op": Op.READY, "pid": os.getpid()})
     while True:
@@ -227,7 +175,7 @@ def serve(sock: socket.socket) -> None:
             continue
         pid = os.fork()
         if pid == 0:
-            become_worker(msg["spec"], fds, sock)
+            become_worker(msg["spec"], fds, sock, confinement)
         for fd in fds:
             os.close(fd)
         status = supervise(sock, pid)
@@ -345,13 +293,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules to import once")
     parser.add_argument("--huge-pages", action="store_true", help="worth it when many jobs follow (see collapse_to_huge_pages)")
+    parser.add_argument("--confine", action="store_true", help="seccomp filter in every worker")
+    parser.add_argument("--drop-privileges", action="store_true", help="workers leave root (process mode as root)")
+    parser.add_argument("--hide", action="append", default=[], help="a folder workers must not see (with --drop-privileges)")
     args = parser.parse_args(argv)
+    confinement = confine.Confinement(args.confine, args.drop_privileges, tuple(args.hide))
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     sock = socket.socket(fileno=args.fd)
     import_once(filter(None, args.preload.split(",")))
     if args.huge_pages:
         collapse_to_huge_pages()
-    serve(sock)
+    serve(sock, confinement)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,17 @@ as a submission. Its raw frames are kept in a cache file keyed by everything tha
 change them (the grader and course code, the solutions, the variant, the device and the
 torch version), so a student's second run does not pay for it, and a reload goes through
 the same safe decoder as any worker's output.
+
+A cache entry is never trusted blindly: it carries an HMAC of its body keyed with a secret
+(``key`` in the cache folder, 0600) that no worker can read (bwrap binds no cache, and
+process-mode workers of a root grader leave root with the cache covered), so an entry a
+submission rewrote, or a damaged one, fails the check and is recomputed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib.metadata
 import os
 import platform
@@ -19,7 +25,7 @@ from pathlib import Path
 from grader import wire
 from grader.files import write_atomic
 from grader.course import MODULES, SEEDS
-from grader.paths import PACKAGE_ROOT
+from grader.paths import PACKAGE_ROOT, cache_dir, solutions_dir
 from grader.errors import GraderError
 from grader.isolation.job import CheckOutcome, Job, ModuleStatus
 from grader.isolation.limits import Limits
@@ -27,7 +33,9 @@ from grader.isolation.runner import Runner
 from grader.isolation.zygote_client import Zygote
 from grader.isolation.sandbox import ProcessSandbox
 
-CACHE_FORMAT = b"grader-reference/1\n"
+CACHE_FORMAT = b"grader-reference/1\n"  # then the frames (a shipped reference)
+SIGNED_FORMAT = b"grader-reference-signed/1\n"  # then the HMAC of the frames, then the frames (the cache)
+KEY_BYTES = 32
 
 
 @dataclass
@@ -41,14 +49,6 @@ class Reference:
     @classmethod
     def of(cls, job: Job) -> "Reference":
         return cls(job.catalogue or [], job.results, job.module_status)
-
-
-def solutions_dir() -> Path:
-    return Path(os.environ.get("GRADER_SOLUTIONS") or PACKAGE_ROOT / "solutions")
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("GRADER_CACHE") or PACKAGE_ROOT / ".grader-cache")
 
 
 #: The grader's code that can change what a worker produces: the worker side and the checks.
@@ -102,16 +102,55 @@ def shipped_path(variant: str, device: str) -> Path:
     return PACKAGE_ROOT / "grader" / "course" / "reference" / f"{variant}-{device}.bin"
 
 
-def read(path: Path) -> Reference | None:
-    """A reference file (cache or shipped), decoded safely; None when unusable."""
+def cache_secret(create: bool = False) -> bytes | None:
+    """The cache's HMAC key (made, 0600, on first use when ``create``); None if unreadable."""
+    path = cache_dir() / "key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        if not create:
+            return None
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another grader made it meanwhile
+        return cache_secret()
+    except OSError:
+        return None
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(os.urandom(KEY_BYTES))
+    return path.read_bytes()
+
+
+def sign(body: bytes, secret: bytes) -> bytes:
+    return SIGNED_FORMAT + hmac.digest(secret, body, "sha256") + body
+
+
+def verified(raw: bytes, secret: bytes | None) -> bytes | None:
+    """The body of a signed cache entry whose HMAC matches; None otherwise."""
+    if secret is None or not raw.startswith(SIGNED_FORMAT):
+        return None
+    tag, body = raw[len(SIGNED_FORMAT):][:32], raw[len(SIGNED_FORMAT) + 32:]
+    return body if hmac.compare_digest(tag, hmac.digest(secret, body, "sha256")) else None
+
+
+def read(path: Path, secret: bytes | None = None) -> Reference | None:
+    """A reference file, decoded safely; None when unusable. With ``secret`` it is a cache
+    entry and must carry its HMAC; without, a shipped reference."""
     try:
         raw = path.read_bytes()
     except OSError:
         return None
-    if not raw.startswith(CACHE_FORMAT):
+    if secret is not None:
+        body = verified(raw, secret)
+    else:
+        body = raw[len(CACHE_FORMAT):] if raw.startswith(CACHE_FORMAT) else None
+    if body is None:
         return None
     try:
-        job = replay(raw[len(CACHE_FORMAT):])
+        job = replay(body)
     except Exception:  # noqa: BLE001 - a damaged file is recomputed (or reported), never trusted
         return None
     if not job.catalogue:
@@ -130,13 +169,14 @@ def load(variant: str = "public", device: str = "cpu", refresh: bool = False) ->
                               f"checks on {device}; grade in the course repository (or a release built for this)")
         return shipped
     path = cache_dir() / f"reference-{cache_key(solutions, variant, device)}.bin"
-    cached = None if refresh else read(path)
+    secret = cache_secret(create=True)
+    cached = None if refresh or secret is None else read(path, secret)
     if cached is not None:
         return cached
     job = compute(solutions, variant, device)
     reference = Reference.of(job)
-    if healthy(reference):
-        store(path, CACHE_FORMAT + bytes(job.raw))
+    if healthy(reference) and secret is not None:
+        store(path, sign(bytes(job.raw), secret))
     return reference
 
 
