@@ -19,7 +19,7 @@ from grader.errors import GraderError
 from grader.isolation.attempt import Attempt
 from grader.isolation.attribution import give_up, record_failure
 from grader.isolation.job import Job, Stream
-from grader.isolation.limits import Limits
+from grader.isolation.limits import DRAIN_TIME, Limits
 from grader.isolation.zygote import Op
 from grader.isolation.zygote_client import Zygote
 
@@ -185,6 +185,11 @@ class Runner:
         try:
             for meta, value in attempt.reader.feed(data):
                 attempt.on_frame(meta, value)
+                flood = attempt.too_many_frames()
+                if flood:
+                    attempt.corrupt = True
+                    self.kill(attempt, flood, "pipe_abuse")
+                    return
         except Exception as exc:  # noqa: BLE001 - a forged frame of any shape is the worker's fault
             attempt.corrupt = True
             self.kill(attempt, f"your code wrote into the grader's private result pipe ({str(exc)[:200]})", "pipe_abuse")
@@ -220,9 +225,11 @@ class Runner:
 
     def drain(self, attempt: Attempt) -> None:
         """Read what the worker wrote before it exited. Its pipes are normally at EOF by now,
-        but a process that escaped the sweep may still hold one open: stop when it runs dry."""
+        but a process that escaped the sweep may still hold one open: stop when it runs dry,
+        and after DRAIN_TIME whatever it still writes."""
+        stop = time.monotonic() + DRAIN_TIME
         for fd in list(attempt.fds):
-            while fd in attempt.fds and self.on_pipe(fd, attempt):
+            while fd in attempt.fds and time.monotonic() < stop and self.on_pipe(fd, attempt):
                 pass
 
     def finish_attempt(self, attempt: Attempt, on_done, relaunch: bool = True) -> None:
