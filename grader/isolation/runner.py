@@ -16,6 +16,7 @@ import time
 from typing import Callable, Iterable
 
 from grader.errors import GraderError
+from grader.isolation import scratch
 from grader.isolation.attempt import Attempt
 from grader.isolation.attribution import give_up, record_failure
 from grader.isolation.job import Job, Stream
@@ -74,7 +75,7 @@ class Runner:
     def launch(self, job: Job, zygote: Zygote, number: int) -> None:
         attempt = Attempt(job, zygote, self.limits, number)
         workdir = zygote.scratch / "work"
-        shutil.rmtree(workdir, ignore_errors=True)
+        scratch.remove_tree(workdir)
         workdir.mkdir()
         for relative, source in job.files.items() if job.copy else ():
             target = workdir / relative
