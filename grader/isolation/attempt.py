@@ -102,8 +102,8 @@ class Attempt:
 
     def on_start(self, check_id: Any, case: Any, now: float) -> None:
         """The first start of a case this job asked for begins its clock; any other buys nothing."""
-        if not self.job.expects(check_id, case) or (check_id, case) in self.started_cases:
-            return
+        if self.current is not None or not self.job.expects(check_id, case) or (check_id, case) in self.started_cases:
+            return  # a worker starts a case only after the result of the one before
         self.started_cases.add((check_id, case))
         self.current, self.case_started, self.frames_in_case = (check_id, case), now, 0
         timeout = self.timeout_for(check_id)
