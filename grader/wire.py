@@ -417,6 +417,7 @@ class FrameReader:
     def __init__(self, limit: int = MAX_FRAME) -> None:
         self.pending = bytearray()
         self.limit = limit
+        self.last_size = 0  # bytes of the frame yielded last
 
     def feed(self, data: bytes) -> Iterator[tuple[dict, Any]]:
         self.pending += data
@@ -428,4 +429,5 @@ class FrameReader:
                 return
             body = bytes(self.pending[4 : 4 + size])
             del self.pending[: 4 + size]
+            self.last_size = size
             yield decode_body(body)

@@ -14,7 +14,6 @@ import logging
 import os
 import struct
 import tarfile
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -26,7 +25,7 @@ from grader.authoring.check import Raised
 from grader.isolation import attempt as attempt_module
 from grader.isolation import scratch
 from grader.isolation.attempt import FRAMES_BESIDES_CASES, Attempt
-from grader.isolation.job import Job, Stream
+from grader.isolation.job import Job
 from grader.isolation.limits import DRAIN_TIME, Limits
 from grader.isolation.runner import Runner
 from grader.submissions import notebook
@@ -162,13 +161,16 @@ def test_more_frames_than_the_checks_need_stop_the_worker(clock):
     attempt.on_frame({"event": "start", "check": "tensors.a", "case": 0}, None)
     for _ in range(8):
         attempt.on_frame({"event": "cell", "cell": 1}, None)
-    assert attempt.too_many_frames() is None
+    assert attempt.frame_problem({"event": "cell"}, 20) is None
     attempt.on_frame({"event": "cell", "cell": 1}, None)
-    assert "frames during one check" in attempt.too_many_frames()
+    assert attempt.frame_problem({"event": "cell"}, 20) == ("your code sent 9 frames during one check", "pipe_abuse")
     flood = Attempt(job_of(), None, Limits(), 0)
     for _ in range(FRAMES_BESIDES_CASES + 20):
         flood.on_frame({"event": "junk"}, None)
-    assert "more than" in flood.too_many_frames()
+    assert "more than" in flood.frame_problem({"event": "junk"}, 20)[0]
+    big = Attempt(job_of(), None, Limits(), 0)
+    assert big.frame_problem({"event": "result"}, 60 << 20) is None
+    assert big.frame_problem({"event": "cell"}, 60 << 20)[1] == "oversized_results"
 
 
 class FakeZygote:
@@ -179,38 +181,22 @@ class FakeZygote:
         self.kills += 1
 
 
-def test_the_drain_after_a_worker_died_has_a_deadline():
+def test_the_drain_after_a_worker_died_has_a_deadline(monkeypatch):
     """A leftover process holding the result pipe and feeding it must not keep the judge reading."""
     runner = Runner([], Limits())
-    job = job_of()
-    job.stdout, job.stderr = Stream(1024), Stream(1024)
-    attempt = Attempt(job, FakeZygote(), Limits(), 0)
+    attempt = Attempt(job_of(), FakeZygote(), Limits(), 0)
     r, w = os.pipe()
-    os.set_blocking(r, False)
     attempt.fds[r] = "result"
-    stop = threading.Event()
-    frame = wire.encode_frame({"event": "junk"})
-
-    def feed() -> None:
-        while not stop.is_set():
-            try:
-                os.write(w, frame * 64)
-            except OSError:
-                return
-
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
+    reads = []
+    monkeypatch.setattr(runner, "on_pipe", lambda fd, owner: reads.append(fd) or time.sleep(0.01) or True)
     try:
         started = time.monotonic()
-        runner.drain(attempt)
-        assert time.monotonic() - started < DRAIN_TIME + 2
+        runner.drain(attempt)  # a pipe that never runs dry
+        assert time.monotonic() - started < DRAIN_TIME + 1 and len(reads) > 10
     finally:
-        stop.set()
         runner.close_pipes(attempt)
-        feeder.join(5)
         os.close(w)
         runner.close()
-    assert attempt.kill_reason == "pipe_abuse"  # and the frames it fed were too many to be a worker's
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -310,3 +296,76 @@ def test_a_stale_scratch_folder_that_cannot_be_removed_is_skipped_with_a_warning
         assert scratch.remove_stale() == 1
     assert stuck.exists() and not stale.exists()
     assert "could not remove the stale scratch folder" in caplog.text and str(stuck) in caplog.text
+
+
+# --------------------------------------------------------------------------- in a batch
+
+TICKER = '''
+def _tick():
+    import gc, time
+    channel = next(o for o in gc.get_objects() if type(o).__name__ == "Channel")
+    while True:  # one tiny frame a second, from another thread
+        channel.send({"event": "cell", "cell": 1})
+        time.sleep(1)
+
+
+import threading as _threading
+_threading.Thread(target=_tick, daemon=True).start()
+_add_inplace = add_inplace_
+
+
+def add_inplace_(x, y):
+    while True:
+        pass
+'''
+DEEP = '''
+import os as _os
+_here = _os.getcwd()
+for _ in range(1500):  # folders nested past the recursion limit, made at run time
+    _os.mkdir("deep")
+    _os.chdir("deep")
+_os.chdir(_here)
+'''
+
+
+def notebook_student(path: Path, extra: str) -> Path:
+    from conftest import SOLUTIONS
+
+    return notebook_file(path, [(SOLUTIONS / "tensors.py").read_text(), extra])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+@pytest.mark.parametrize("mode", ["process", "bwrap"])
+def test_stalling_submissions_in_a_batch_get_verdicts_and_leave_the_neighbours_alone(tmp_path, mode):
+    from conftest import SOLUTIONS, run_cli
+    from grader.isolation.sandbox import bwrap_problem
+
+    if mode == "bwrap" and bwrap_problem():
+        pytest.skip(bwrap_problem())
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    solution = (SOLUTIONS / "tensors.py").read_text()
+    for name, extra in {"honest": "", "ticker": TICKER, "deep": DEEP, "honest2": ""}.items():
+        (subs / name).mkdir(parents=True)
+        (subs / name / "tensors.py").write_text(solution + "\n" + extra)
+    notebook_student(subs / "typo.ipynb", TYPO)
+    notebook_student(subs / "shell.ipynb", "\n".join(f"!echo {i}" for i in range(600)))
+    before = set(Path(scratch.tempfile.gettempdir()).glob("grader-*"))
+    started = time.monotonic()
+    result = run_cli("batch", str(subs), "-o", str(out), "-j", "2", "-k", "tensors.", "--sandbox", mode,
+                     "--timeout", "3", "--total-timeout", "60")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    scores = {s["id"]: s["percent"] for s in summary["students"]}
+    assert (out / "grades.csv").is_file() and len(scores) == 6, scores
+    # the honest neighbours, the deep-folder maker and the notebooks (their typo cell left out) keep full marks
+    assert scores["honest"] == scores["honest2"] == scores["deep"] == scores["typo"] == scores["shell"] == 100, scores
+    assert scores["ticker"] < 100
+    ticker = json.loads((out / "feedback" / "ticker.json").read_text())
+    [looping] = [c for m in ticker["modules"] for c in m["checks"] if c["id"] == "tensors.add_inplace_mutates"]
+    assert "timed out after 3 s" in looping["message"], looping
+    typo = json.loads((out / "feedback" / "typo.json").read_text())
+    assert "code cell 2" in json.dumps(typo) and "IndentationError" in json.dumps(typo)
+    assert elapsed < 240
+    assert set(Path(scratch.tempfile.gettempdir()).glob("grader-*")) <= before  # no folder left behind

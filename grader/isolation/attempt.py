@@ -21,6 +21,8 @@ from grader.isolation.limits import EXIT_GRACE, Limits
 #: per submission, beyond two per case asked for (hello, catalogue, modules, cells, done).
 FRAMES_PER_CASE = 8
 FRAMES_BESIDES_CASES = 4096
+#: Bytes a frame other than a result (or the reference's catalogue) may have: hello, module, cell
+SMALL_FRAME = 1 << 20
 
 if TYPE_CHECKING:
     from grader.isolation.zygote_client import Zygote
@@ -135,14 +137,18 @@ class Attempt:
                 return max(1, int(entry.get("cases", 1)))
         return 1
 
-    def too_many_frames(self) -> str | None:
-        """Why the worker sent more frames than its checks can need, or None."""
+    def frame_problem(self, meta: dict, size: int) -> tuple[str, str] | None:
+        """Why the worker must be stopped after this frame (message, reason code), or None:
+        a frame too big for what it is, or more frames than its checks can need."""
+        big_ones = ("result", "catalogue") if self.job.trusted else ("result",)
+        if size > SMALL_FRAME and meta.get("event") not in big_ones:
+            return f"your code sent a {size >> 20} MB frame that is not a result", "oversized_results"
         if self.frames_in_case > FRAMES_PER_CASE:
-            return f"your code sent {self.frames_in_case} frames during one check"
+            return f"your code sent {self.frames_in_case} frames during one check", "pipe_abuse"
         asked = sum(c.get("cases", 1) for c in self.job.checks or ()) if self.job.checks is not None else 10_000
         allowed = 2 * asked + self.job.cells + FRAMES_BESIDES_CASES
         if self.job.frames > allowed:
-            return f"your code sent more than {allowed} result frames"
+            return f"your code sent more than {allowed} result frames", "pipe_abuse"
         return None
 
     def next_deadline(self) -> float:

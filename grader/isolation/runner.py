@@ -186,10 +186,10 @@ class Runner:
         try:
             for meta, value in attempt.reader.feed(data):
                 attempt.on_frame(meta, value)
-                flood = attempt.too_many_frames()
-                if flood:
+                problem = attempt.frame_problem(meta, attempt.reader.last_size)
+                if problem:
                     attempt.corrupt = True
-                    self.kill(attempt, flood, "pipe_abuse")
+                    self.kill(attempt, *problem)
                     return
         except Exception as exc:  # noqa: BLE001 - a forged frame of any shape is the worker's fault
             attempt.corrupt = True
