@@ -274,7 +274,7 @@ class _Decoder:
         return complex(float(_typed(re, str)), float(_typed(im, str)))
 
     def tag_str(self, node, depth):
-        return _typed(node.get("v"), str)
+        return _typed(node.get("v"), str)[:MAX_STR]  # what encode sends at most
 
     def tag_list(self, node, depth):
         return [self.node(v, depth + 1) for v in _typed(node.get("v"), list)]
