@@ -155,6 +155,14 @@ def test_notebook_cells_move_the_deadline_only_forward(clock):
     assert attempt.next_deadline() == clock.now + Limits().import_timeout
 
 
+def test_cells_buy_a_module_submission_nothing(clock):
+    attempt = Attempt(job_of(namespaces={"tensors": "tensors.py"}), None, Limits(), 0)
+    deadline = attempt.next_deadline()
+    clock.now += 5
+    attempt.on_frame({"event": "cell", "cell": 1}, None)
+    assert attempt.next_deadline() == deadline
+
+
 def test_more_frames_than_the_checks_need_stop_the_worker(clock):
     attempt = Attempt(job_of(), None, Limits(), 0)
     attempt.on_frame({"event": "start", "check": "tensors.a", "case": 0}, None)
@@ -233,6 +241,11 @@ def test_a_cell_of_hundreds_of_shell_lines_is_a_quick_note(tmp_path, lines):
     assert time.monotonic() - started < 3  # IPython took ~15 s on 499 lines and raised on 600
     assert [c.number for c in cells] == [1, 3] and "z" in names
     assert any("code cell 2" in n and "not translated" in n for n in notes), notes
+
+
+def test_a_huge_cell_that_needs_ipython_is_a_quick_note():
+    python, _ = notebook.translate("%time x = 1\n" + "y = 2  # " + "z" * 2_000_000 + "\n")
+    assert python.startswith("!cell not translated")
 
 
 def test_a_notebook_of_150000_cells_is_refused_before_it_is_parsed(tmp_path):

@@ -97,7 +97,7 @@ class Job:
     @property
     def cells(self) -> int:
         """How many notebook cells its worker may report progress through (none for modules)."""
-        return MAX_CELLS if self.namespaces else 0
+        return MAX_CELLS if any(str(f).endswith(".ipynb") for f in self.namespaces.values()) else 0
 
     def status_of(self, module: str) -> ModuleStatus:
         return self.module_status.get(module) or ModuleStatus()

@@ -40,6 +40,7 @@ MAX_NOTEBOOK_CELLS = 5000
 #: IPython's transformer re-reads a whole cell once per magic or shell line in it: the lines
 #: times (magic lines + 1) of one cell it is given at most (a few hundred milliseconds)
 TRANSLATE_BUDGET = 10_000
+MAX_TRANSLATED_CHARS = 500_000  # characters of a cell that needs IPython at all
 #: a line IPython would translate or strip: magics, shell, help, prompts, an indented first line
 IPYTHON_LINE = re.compile(r"^\s*(?:[!%?]|>>>|\.\.\.|In \[)|\?\s*$|=\s*[!%]", re.MULTILINE)
 #: cell magics whose body is Python that Jupyter runs once; every other cell magic is skipped
@@ -118,7 +119,7 @@ def ipython_python(source: str) -> str:
     if not magic_lines and not first[:1].isspace():
         return source  # plain Python: nothing for IPython to do
     lines = source.count("\n") + 1
-    if lines * (magic_lines + 1) > TRANSLATE_BUDGET:
+    if lines * (magic_lines + 1) > TRANSLATE_BUDGET or len(source) > MAX_TRANSLATED_CHARS:
         return (f"!cell not translated: {magic_lines} IPython lines in {lines} lines, over what the grader "
                 "translates (split the cell or remove shell commands)\n")
     try:
