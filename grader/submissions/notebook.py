@@ -38,8 +38,8 @@ MAX_NOTEBOOK_BYTES = 20 << 20
 #: cells of any kind a notebook may have (counted in its bytes before it is parsed) and code cells
 MAX_NOTEBOOK_CELLS = 5000
 #: IPython's transformer re-reads a whole cell once per magic or shell line in it: the lines
-#: times (magic lines + 1) of one cell it is given at most (a few hundred milliseconds)
-TRANSLATE_BUDGET = 10_000
+#: times (magic lines + 1) of one cell it is given at most (about a second)
+TRANSLATE_BUDGET = 20_000
 MAX_TRANSLATED_CHARS = 500_000  # characters of a cell that needs IPython at all
 #: a line IPython would translate or strip: magics, shell, help, prompts, an indented first line
 IPYTHON_LINE = re.compile(r"^\s*(?:[!%?]|>>>|\.\.\.|In \[)|\?\s*$|=\s*[!%]", re.MULTILINE)
