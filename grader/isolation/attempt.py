@@ -120,7 +120,10 @@ class Attempt:
             return first
         if event == "module":
             module = meta.get("module")
-            return module in self.job.modules and module not in self.loaded and not self.loaded.add(module)
+            if type(module) is not str or module not in self.job.modules or module in self.loaded:
+                return False
+            self.loaded.add(module)
+            return True
         if event == "cell" and type(meta.get("cell")) is int and meta["cell"] > (self.cell or 0):
             self.cell = meta["cell"]
             return self.cell <= self.job.cells
