@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -26,6 +27,14 @@ MAX_FRAME = 64 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 200_000
 MAX_STR = 1_000_000
+#: The JSON header of one frame: its bytes, its containers and how deeply they nest, checked
+#: before ``json`` builds anything (a header of millions of empty lists costs seconds and GBs).
+MAX_HEADER = 16 << 20
+MAX_CONTAINERS = 3 * MAX_NODES + 64
+MAX_JSON_DEPTH = 3 * MAX_DEPTH + 16
+#: A ``Raised`` as data: what the reference and a submission raised, cut to what a report shows.
+MAX_RAISED_TEXT = 500
+MAX_RAISED_BASES = 32
 
 #: torch dtype name -> numpy dtype the bytes are read as (bfloat16 is widened after).
 TORCH_DTYPES = {
@@ -219,7 +228,7 @@ def encode_frame(meta: dict, value: Any = None) -> bytes:
     header["value"] = encoder.node(value)
     header["lens"] = [len(b) for b in encoder.buffers]
     head = json.dumps(header, allow_nan=False).encode()
-    if len(head) + encoder.size > MAX_FRAME:
+    if len(head) > MAX_HEADER or len(head) + encoder.size > MAX_FRAME:
         raise FrameTooLarge("result larger than %d MiB" % (MAX_FRAME >> 20))
     body = struct.pack("<I", len(head)) + head + b"".join(encoder.buffers)
     return struct.pack("<I", len(body)) + body
@@ -265,7 +274,7 @@ class _Decoder:
         return complex(float(_typed(re, str)), float(_typed(im, str)))
 
     def tag_str(self, node, depth):
-        return _typed(node.get("v"), str)
+        return _typed(node.get("v"), str)[:MAX_STR]  # what encode sends at most
 
     def tag_list(self, node, depth):
         return [self.node(v, depth + 1) for v in _typed(node.get("v"), list)]
@@ -285,7 +294,8 @@ class _Decoder:
 
     def tag_raised(self, node, depth):
         kind, mro, message = _typed(node.get("v"), list)
-        return Raised(_typed(kind, str), tuple(_typed(m, str) for m in _typed(mro, list)), _typed(message, str))
+        bases = tuple(_typed(m, str)[:200] for m in _typed(mro, list)[:MAX_RAISED_BASES])
+        return Raised(_typed(kind, str)[:200], bases, _typed(message, str)[:MAX_RAISED_TEXT])
 
     def tag_dtype(self, node, depth):
         framework = node.get("f")
@@ -341,6 +351,28 @@ def _typed(value: Any, kind: type) -> Any:
     return value
 
 
+#: A JSON string, escapes included (the unrolled form keeps the regex engine linear).
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_OPENS = np.zeros(256, np.int8)
+_OPENS[[ord("["), ord("{")]] = 1
+_OPENS[[ord("]"), ord("}")]] = -1
+
+
+def check_header_shape(head: bytes) -> None:
+    """Refuse a header too big, with too many containers or nested too deeply, before parsing it.
+
+    Strings are blanked first (brackets inside them are text); the rest is counted with numpy,
+    so the scan costs milliseconds where building the tree would cost seconds."""
+    if len(head) > MAX_HEADER:
+        raise WireError("frame header larger than %d MiB" % (MAX_HEADER >> 20))
+    skeleton = np.frombuffer(_JSON_STRING.sub(b'""', head), np.uint8)
+    steps = _OPENS[skeleton]
+    if int(np.count_nonzero(steps == 1)) > MAX_CONTAINERS:
+        raise WireError("frame header holds too many values")
+    if steps.size and int(np.cumsum(steps, dtype=np.int64).max()) > MAX_JSON_DEPTH:
+        raise WireError("frame header nested too deeply")
+
+
 #: One decoder for every frame: json.loads with an option builds a new one per call.
 _HEADER_DECODER = json.JSONDecoder(parse_constant=_no_constants)
 
@@ -352,8 +384,10 @@ def decode_body(body: bytes) -> tuple[dict, Any]:
     (head_len,) = struct.unpack_from("<I", body)
     if head_len > len(body) - 4:
         raise WireError("truncated frame header")
+    head = bytes(body[4 : 4 + head_len])
+    check_header_shape(head)
     try:
-        header = _HEADER_DECODER.decode(bytes(body[4 : 4 + head_len]).decode("utf-8"))
+        header = _HEADER_DECODER.decode(head.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise WireError(f"frame header is not JSON: {exc}") from None
     if not isinstance(header, dict):
@@ -383,6 +417,7 @@ class FrameReader:
     def __init__(self, limit: int = MAX_FRAME) -> None:
         self.pending = bytearray()
         self.limit = limit
+        self.last_size = 0  # bytes of the frame yielded last
 
     def feed(self, data: bytes) -> Iterator[tuple[dict, Any]]:
         self.pending += data
@@ -394,4 +429,5 @@ class FrameReader:
                 return
             body = bytes(self.pending[4 : 4 + size])
             del self.pending[: 4 + size]
+            self.last_size = size
             yield decode_body(body)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.isolation.limits import MAX_CELLS
 from grader.reasons import WORKER_CLAIMS
 
 MODULE_STATES = ("ok", "missing", "error")
@@ -92,6 +93,12 @@ class Job:
     leftovers: int = 0
     raw: bytearray | None = None  # the reference's frames, kept for the cache
     cases: dict | None = None  # check id -> number of cases asked for (built on first use)
+    frames: int = 0  # result frames received, over all attempts
+
+    @property
+    def cells(self) -> int:
+        """How many notebook cells its worker may report progress through (none for modules)."""
+        return MAX_CELLS if any(str(f).endswith(".ipynb") for f in self.namespaces.values()) else 0
 
     def status_of(self, module: str) -> ModuleStatus:
         return self.module_status.get(module) or ModuleStatus()

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 #: Seconds a worker has to exit after "done", and a zygote to answer a kill, before the
 #: judge stops waiting (a submission can SIGSTOP its zygote: the judge must not hang).
 EXIT_GRACE = 5.0
+#: Code cells of a notebook that are graded; the judge refuses a notebook with more.
+MAX_CELLS = 2000
+#: Seconds the judge keeps reading a dead worker's pipes (a leftover process may hold one).
+DRAIN_TIME = 2.0
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,11 @@ import time
 from typing import Callable, Iterable
 
 from grader.errors import GraderError
+from grader.isolation import scratch
 from grader.isolation.attempt import Attempt
 from grader.isolation.attribution import give_up, record_failure
 from grader.isolation.job import Job, Stream
-from grader.isolation.limits import Limits
+from grader.isolation.limits import DRAIN_TIME, Limits
 from grader.isolation.zygote import Op
 from grader.isolation.zygote_client import Zygote
 
@@ -74,7 +75,7 @@ class Runner:
     def launch(self, job: Job, zygote: Zygote, number: int) -> None:
         attempt = Attempt(job, zygote, self.limits, number)
         workdir = zygote.scratch / "work"
-        shutil.rmtree(workdir, ignore_errors=True)
+        scratch.remove_tree(workdir)
         workdir.mkdir()
         for relative, source in job.files.items() if job.copy else ():
             target = workdir / relative
@@ -185,6 +186,11 @@ class Runner:
         try:
             for meta, value in attempt.reader.feed(data):
                 attempt.on_frame(meta, value)
+                problem = attempt.frame_problem(meta, attempt.reader.last_size)
+                if problem:
+                    attempt.corrupt = True
+                    self.kill(attempt, *problem)
+                    return
         except Exception as exc:  # noqa: BLE001 - a forged frame of any shape is the worker's fault
             attempt.corrupt = True
             self.kill(attempt, f"your code wrote into the grader's private result pipe ({str(exc)[:200]})", "pipe_abuse")
@@ -220,9 +226,11 @@ class Runner:
 
     def drain(self, attempt: Attempt) -> None:
         """Read what the worker wrote before it exited. Its pipes are normally at EOF by now,
-        but a process that escaped the sweep may still hold one open: stop when it runs dry."""
+        but a process that escaped the sweep may still hold one open: stop when it runs dry,
+        and after DRAIN_TIME whatever it still writes."""
+        stop = time.monotonic() + DRAIN_TIME
         for fd in list(attempt.fds):
-            while fd in attempt.fds and self.on_pipe(fd, attempt):
+            while fd in attempt.fds and time.monotonic() < stop and self.on_pipe(fd, attempt):
                 pass
 
     def finish_attempt(self, attempt: Attempt, on_done, relaunch: bool = True) -> None:

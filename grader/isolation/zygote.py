@@ -27,7 +27,6 @@ import json
 import os
 import resource
 import select
-import shutil
 import signal
 import socket
 import sys
@@ -36,6 +35,7 @@ from typing import Iterable
 
 from grader.isolation import confine
 from grader.isolation.procfs import environment, sweep
+from grader.isolation.scratch import remove_tree
 
 #: The exit status of a worker whose own machinery failed, not the student's code (grader.isolation.runner words it).
 WORKER_FAILED = 70
@@ -191,7 +191,7 @@ def wipe(folder: str, keep: set[str]) -> None:
         path = os.path.join(folder, name)
         try:
             if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
+                remove_tree(path)  # iterative: a job may leave folders nested 1,500 deep
             else:
                 os.unlink(path)
         except OSError:

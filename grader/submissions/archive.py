@@ -4,7 +4,8 @@ Unpacking happens in the judging process, so it trusts nothing in the archive:
 
 * a member whose name is absolute or climbs out (``../``) refuses the whole archive;
 * links (symbolic or hard), devices and fifos are never created (a note lists the links);
-* caps on the number of files, the bytes unpacked (counted while writing, never taken
+* caps on the number of files and folders (named or implied by a member's path), how deep
+  a path goes, the bytes unpacked (counted while writing, never taken
   from the headers alone) and the compression ratio; a cap hit refuses the archive with a
   message that says which;
 * files are created only under a fresh scratch folder, which is removed with the submission.
@@ -29,6 +30,8 @@ from grader.submissions.submission import Submission, student_id
 
 MAX_FILES = submission.MAX_FILES
 MAX_BYTES = submission.MAX_BYTES
+MAX_FOLDERS = submission.MAX_FOLDERS
+MAX_PARTS = 24  # folders a member's path may go through
 MAX_RATIO = 100  # unpacked bytes per archive byte; code and notebooks compress 3-10 times
 RATIO_FLOOR = 1 << 20  # below this many bytes unpacked, the ratio does not matter
 SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
@@ -64,11 +67,23 @@ class Budget:
         self.archive_bytes = max(archive_bytes, 1)
         self.files = 0
         self.bytes = 0
+        self.folders: set[PurePosixPath] = set()
 
     def add_file(self) -> None:
         self.files += 1
         if self.files > MAX_FILES:
             raise ArchiveError(f"the archive is refused: it holds more than {MAX_FILES} files")
+
+    def add_folders(self, folder: PurePosixPath) -> None:
+        """Count ``folder`` and every folder above it that was not counted yet."""
+        if len(folder.parts) > MAX_PARTS:
+            raise ArchiveError(f"the archive is refused: {str(folder)[:80]!r}... is nested more than "
+                               f"{MAX_PARTS} folders deep")
+        while folder.parts and folder not in self.folders:
+            self.folders.add(folder)
+            if len(self.folders) > MAX_FOLDERS:
+                raise ArchiveError(f"the archive is refused: it holds more than {MAX_FOLDERS} folders")
+            folder = folder.parent
 
     def add_bytes(self, count: int) -> None:
         self.bytes += count
@@ -141,8 +156,10 @@ def extract(members: Iterator[tuple[str, IO[bytes] | None]], dest: Path, budget:
         if relative is None:
             continue
         if stream is None:
+            budget.add_folders(relative)
             dest.joinpath(*relative.parts).mkdir(parents=True, exist_ok=True)
         else:
+            budget.add_folders(relative.parent)
             write_member(dest, relative, stream, budget)
 
 

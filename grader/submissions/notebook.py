@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.isolation import scratch
+from grader.isolation.limits import MAX_CELLS
 from grader.submissions.submission import Submission, student_id
 from grader.judging.reference import solutions_dir
 from grader.paths import PACKAGE_ROOT
@@ -35,6 +36,14 @@ if TYPE_CHECKING:  # imported where a notebook is actually read (60 ms)
     import nbformat
 
 MAX_NOTEBOOK_BYTES = 20 << 20
+#: cells of any kind a notebook may have (counted in its bytes before it is parsed) and code cells
+MAX_NOTEBOOK_CELLS = 5000
+#: IPython's transformer re-reads a whole cell once per magic or shell line in it: the lines
+#: times (magic lines + 1) of one cell it is given at most (about a second)
+TRANSLATE_BUDGET = 20_000
+MAX_TRANSLATED_CHARS = 500_000  # characters of a cell that needs IPython at all
+#: a line IPython would translate or strip: magics, shell, help, prompts, an indented first line
+IPYTHON_LINE = re.compile(r"^\s*(?:[!%?]|>>>|\.\.\.|In \[)|\?\s*$|=\s*[!%]", re.MULTILINE)
 #: cell magics whose body is Python that Jupyter runs once; every other cell magic is skipped
 RUNS_BODY = ("time", "timeit", "capture", "prun")
 #: a line that seems to define a name, for a cell that does not parse
@@ -55,6 +64,8 @@ def read(path: Path) -> nbformat.NotebookNode:
     if size > MAX_NOTEBOOK_BYTES:
         raise ValueError(f"{path.name} is {size >> 20} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB a notebook may have "
                          "(clear large outputs before handing it in)")
+    if path.read_bytes().count(b'"cell_type"') > MAX_NOTEBOOK_CELLS:  # before nbformat spends minutes on it
+        raise ValueError(f"{path.name} has more than {MAX_NOTEBOOK_CELLS} cells, more than a notebook may have")
     import nbformat  # 60 ms: paid only when a notebook is graded
 
     try:
@@ -62,6 +73,9 @@ def read(path: Path) -> nbformat.NotebookNode:
         for cell in notebook.cells:
             if not isinstance(cell.get("cell_type"), str) or not isinstance(cell.get("source"), str):
                 raise ValueError("a cell has no cell_type or no source")
+        code = sum(cell.cell_type == "code" for cell in notebook.cells)
+        if code > MAX_CELLS:
+            raise ValueError(f"it has {code} code cells, over the {MAX_CELLS} a notebook may have")
     except Exception as exc:  # noqa: BLE001 - any reason a file is not a notebook is the student's to read
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise ValueError(f"{path.name} is not a readable Jupyter notebook ({reason}); "
@@ -85,16 +99,37 @@ def first_line(text: str) -> str:
 
 
 def translate(source: str) -> tuple[str, bool]:
-    """(plain Python, whether IPython syntax was used); a cell magic that runs no Python gives ``""``."""
+    """(plain Python, whether IPython syntax was used); a cell magic that runs no Python gives ``""``.
+
+    Never raises: a cell IPython cannot translate, or that would cost it too much, comes back
+    as code that does not parse, so it becomes a "does not parse" note like any typo."""
     head, _, body = source.lstrip("\n").partition("\n")
     if head.startswith("%%"):
         name = head[2:].split(maxsplit=1)[0] if head[2:].strip() else ""
         if name not in RUNS_BODY:
             return "", True
         leading = source[: len(source) - len(source.lstrip("\n"))]
-        return leading + "\n" + transformer().transform_cell(body), True
-    python = transformer().transform_cell(source)
+        return leading + "\n" + ipython_python(body), True
+    python = ipython_python(source)
     return python, "get_ipython()" in python and "get_ipython()" not in source
+
+
+def ipython_python(source: str) -> str:
+    """``source`` through IPython's transformer when it needs it and within the budget."""
+    first = next((line for line in source.splitlines() if line.strip()), "")
+    magic_lines = len(IPYTHON_LINE.findall(source))
+    if not magic_lines and not first[:1].isspace():
+        return source  # plain Python: nothing for IPython to do
+    lines = source.count("\n") + 1
+    if lines * (magic_lines + 1) > TRANSLATE_BUDGET or len(source) > MAX_TRANSLATED_CHARS:
+        return (f"!cell not translated: {magic_lines} IPython lines in {lines} lines, over what the grader "
+                "translates (split the cell or remove shell commands)\n")
+    try:
+        return transformer().transform_cell(source)
+    except (SyntaxError, RuntimeError, ValueError, RecursionError, MemoryError) as exc:
+        if isinstance(exc, SyntaxError):
+            return source  # parsing it again gives Python's own message and line for the note
+        return f"!cell not translated: IPython failed ({type(exc).__name__}: {str(exc)[:120]})\n"
 
 
 def defined_names(tree: ast.Module) -> set[str]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_FILES = 2000
 MAX_BYTES = 50 << 20
+MAX_FOLDERS = 1000
+#: folders whose content is never part of a submission
+SKIPPED = ("__pycache__", ".git", ".ipynb_checkpoints", "data")
 
 
 class SubmissionError(Exception):
@@ -50,15 +52,27 @@ def collect_files(submission: Submission) -> dict[str, str]:
     if submission.namespaces and not Path(submission.path).is_dir() and Path(submission.path).suffix == ".py":
         names = list(submission.namespaces.values())
         return {n: str(root / n) for n in names}
-    files, size = {}, 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in ("__pycache__", ".git", ".ipynb_checkpoints", "data")]
-        for name in filenames:
-            full = Path(dirpath) / name
-            if not stat.S_ISREG(full.lstat().st_mode):
-                continue  # links, fifos, sockets: not files a submission consists of
-            size += full.stat().st_size
-            files[str(full.relative_to(root))] = str(full)
-            if len(files) > MAX_FILES or size > MAX_BYTES:
-                raise SubmissionError(f"the submission is too large (over {MAX_FILES} files or {MAX_BYTES >> 20} MB)")
+    return walk_files(root)
+
+
+def walk_files(root: Path) -> dict[str, str]:
+    """The regular files under ``root``, walked without recursion (a folder may nest very deep)."""
+    files, size, folders, pending = {}, 0, 0, [root]
+    while pending:
+        folder = pending.pop()
+        folders += 1
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            raise SubmissionError(f"the submission cannot be read ({exc.strerror}: {Path(folder).name})") from None
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIPPED:
+                    pending.append(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):  # links, fifos, sockets: not what a submission is
+                size += entry.stat(follow_symlinks=False).st_size
+                files[str(Path(entry.path).relative_to(root))] = entry.path
+        if len(files) > MAX_FILES or size > MAX_BYTES or folders > MAX_FOLDERS:
+            raise SubmissionError(f"the submission is too large (over {MAX_FILES} files, {MAX_FOLDERS} folders "
+                                  f"or {MAX_BYTES >> 20} MB)")
     return files
