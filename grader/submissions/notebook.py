@@ -198,6 +198,7 @@ def prepare(notebook_path: Path, modules: list[str], root: Path, name: str) -> S
     cells, names, notes = program(notebook)
     write_program(cells, modules, root / name, grading_state(notebook))
     submission.namespaces = {m: name for m in modules}
+    submission.covers = [m for m in modules if course_names().get(m, set()) & names]
     submission.notes += [coverage_note(names, modules), *notes]
     return submission
 
