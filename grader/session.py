@@ -32,7 +32,7 @@ FULL_PRELOAD = ("torchvision", "matplotlib.pyplot")
 def preload_for(submissions: list[Submission], selection: Selection) -> tuple[str, ...]:
     """The heavy imports worth paying up front for these submissions (an optimisation only:
     a worker imports whatever the student's code imports anyway)."""
-    modules = {m for s in submissions for m in s.modules}
+    modules = {m for s in submissions for m in (s.modules if s.covers is None else s.covers)}
     wanted = []
     if "cifar" in modules and selection.matches("cifar."):
         wanted.append("torchvision")

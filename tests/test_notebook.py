@@ -327,3 +327,14 @@ def test_each_cell_gets_the_load_deadline_and_a_hanging_cell_is_stopped(tmp_path
     assert reports[0].score == 10  # 3.6 s of cells, none over 2 s
     backprop = module(reports[1], "backprop")
     assert backprop.points == 0 and "(code cell 1): your code did not finish loading within 2 s" in backprop.message
+
+
+def test_a_notebook_without_cifar_does_not_preload_torchvision(tmp_path):
+    from grader.judging.selection import Selection
+    from grader.session import preload_for
+
+    practical2 = resolve(PRACTICAL2)
+    assert practical2.covers == ["backprop"]
+    assert preload_for([practical2], Selection()) == ("matplotlib.pyplot",)
+    everything = resolve(save(notebook_of(*[(m, solution(m)) for m in MODULES]), tmp_path / "all.ipynb"))
+    assert "torchvision" in preload_for([everything], Selection())

@@ -29,7 +29,7 @@ class Submission:
     namespaces: dict = field(default_factory=dict)  # module -> file inside root to load it from
     notes: list[str] = field(default_factory=list)
     error: str = ""  # set when nothing can be graded (corrupt archive...)
-    covers: list[str] = field(default_factory=list)  # a notebook's: the modules it defines names of
+    covers: list[str] | None = None  # modules it defines anything of, where known (a notebook); None: all
 
 
 def safe_id(text: str) -> str:
