@@ -19,8 +19,15 @@ import nbformat
 
 from grader.paths import PACKAGE_ROOT
 
-#: lines of the check itself, left out of the program graded
-OWN_LINES = ("%load_ext grader", "%grade", "grader.check(", "import grader")
+#: the check's own magics: graded from the file on disk too, they are blank lines (no "uses magics" note)
+CHECK_MAGICS = ("%load_ext grader", "%grade")
+#: lines of the check itself, left out of the program graded from the kernel's history
+OWN_LINES = CHECK_MAGICS + ("grader.check(", "import grader")
+
+
+def without_check(source: str) -> str:
+    """``source`` with the check's magics blanked (line numbers kept)."""
+    return "\n".join("" if line.strip().startswith(CHECK_MAGICS) else line for line in source.split("\n"))
 
 
 def cells_so_far(ipython) -> list[str]:

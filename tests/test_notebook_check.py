@@ -36,3 +36,15 @@ def test_grade_magic_in_a_kernel_grades_the_cells_run_so_far_and_ignores_patches
     assert "<pre>" in stubs and "Total: 0/" in stubs, stubs[-1500:]
     assert "NotImplementedError" in stubs or "not implemented" in stubs.lower(), stubs[-1500:]
     assert "Total: 19/19" in solutions, solutions[-1500:]
+
+
+def test_the_check_cell_graded_from_the_file_is_no_magic_to_note():
+    from grader.authoring.notebooks_build import GRADE_CELL
+    from grader.submissions.notebook import program
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                               nbformat.v4.new_code_cell(GRADE_CELL.format(name="tensors"))])
+    _, names, notes, _ = program(notebook)
+    assert names == {"x"} and notes == []
+    notebook.cells.append(nbformat.v4.new_code_cell("%matplotlib inline"))
+    assert any("IPython magics" in note for note in program(notebook)[2])
