@@ -5,3 +5,10 @@ trusted side (the judge) compares that data with the reference solutions' and re
 """
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext grader``: adds ``%grade MODULE`` (see grader.notebook_check)."""
+    from grader.notebook_check import load_ipython_extension as load
+
+    load(ipython)

@@ -48,6 +48,9 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
                         help="device the submission's inputs are put on (default: cpu)")
     parser.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "process"),
                         help="how submissions are confined (default: auto = bubblewrap when it works)")
+    parser.add_argument("--runner", default="auto", choices=("auto", "zygote", "spawn"),
+                        help="how workers start (default: auto = the fork server (zygote) on Linux, "
+                             "a fresh process per worker (spawn) elsewhere)")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="seconds allowed per check (default: each check's own, usually 10)")
     parser.add_argument("--total-timeout", type=float, default=120.0, metavar="S",
@@ -74,10 +77,16 @@ def options_from(args: argparse.Namespace, jobs: int = 1):
         choose(args.sandbox)  # probed once and cached: the Grader gets the same answer
     except SandboxUnavailable as exc:
         raise UsageError(str(exc)) from None
+    from grader.isolation.platform import choose_runner
+
+    try:
+        choose_runner(args.runner)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     device, note = resolve_device(args.device)
     limits = Limits(check_timeout=args.timeout, submission_timeout=args.total_timeout, memory=args.memory << 20)
     options = Options(variant="hidden" if args.hidden else "public", device=device, sandbox=args.sandbox,
-                      jobs=jobs, selection=selection, limits=limits, refresh_reference=args.refresh_reference)
+                      runner=args.runner, jobs=jobs, selection=selection, limits=limits, refresh_reference=args.refresh_reference)
     return options, note
 
 

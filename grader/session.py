@@ -16,7 +16,7 @@ from grader.isolation import scratch
 from grader.isolation.job import Job
 from grader.isolation.limits import Limits
 from grader.isolation.runner import Runner
-from grader.isolation.zygote_client import Zygote
+from grader.isolation.platform import choose_runner, client_for
 from grader.judging import reference as reference_mod
 from grader.judging.selection import Selection
 from grader.judging.verdicts import failed_report, judge, lacks_gpu
@@ -52,6 +52,7 @@ class Options:
     variant: str = "public"
     device: str = "cpu"
     sandbox: str = "auto"
+    runner: str = "auto"  # zygote | spawn: see grader.isolation.platform
     jobs: int = 1
     selection: Selection = field(default_factory=Selection)
     limits: Limits = field(default_factory=Limits)
@@ -68,11 +69,13 @@ class Grader:
 
         self.options = options
         self.sandbox = choose(options.sandbox)
+        self.runner_name = choose_runner(options.runner)
         scratch.remove_stale()  # what graders killed earlier (SIGKILL) could not remove
         # Started first, so that their `import torch` overlaps with the reference's.
         jobs = max(1, options.jobs)
         huge_pages = options.submission_count >= HUGE_PAGES_FROM * jobs
-        zygotes = [Zygote(self.sandbox, options.preload, huge_pages=huge_pages) for _ in range(jobs)]
+        client = client_for(self.runner_name)
+        zygotes = [client(self.sandbox, options.preload, huge_pages=huge_pages) for _ in range(jobs)]
         self.runner = Runner(zygotes, options.limits)
         try:
             # the reference is trusted: the students' (perhaps tight) limits are not its limits
@@ -98,8 +101,10 @@ class Grader:
         pending: dict[str, tuple[Submission, list[dict]]] = {}
 
         def fail(submission: Submission, selected: list[dict]) -> None:
-            on_report(submission, failed_report(submission, self.reference, selected, self.sandbox.name,
-                                                self.options.variant, self.options.device))
+            report = failed_report(submission, self.reference, selected, self.sandbox.name,
+                                   self.options.variant, self.options.device)
+            report.runner = self.runner_name
+            on_report(submission, report)
 
         def jobs():
             for number, submission in enumerate(submissions):
@@ -123,6 +128,7 @@ class Grader:
             submission, selected = pending.pop(job.name)
             try:
                 report = judge(job, submission, self.reference, selected, self.sandbox.name)
+                report.runner = self.runner_name
             except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the class's grading
                 submission.error = f"the grader failed to judge this submission ({type(exc).__name__}: {exc}); " \
                                    "tell your instructor"

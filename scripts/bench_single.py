@@ -5,6 +5,9 @@ rounds, interleaved, and the script prints medians and the ratios between them.
 
     python scripts/bench_single.py [--rounds 5]
 
+It also times the portable runner (``--runner spawn``: a fresh process per worker) against
+the fork server, side by side.
+
 The reference cache is warmed first (a student's second run onwards); the cold figure
 (first run, reference computed too) is printed separately.
 """
@@ -41,6 +44,7 @@ def main() -> None:
         "import torch, torchvision": [py, "-c", "import torch, torchvision"],
         "grader solutions (all modules)": [py, "-m", "grader", "solutions", "-q"],
         "grader solutions -k 'not cifar'": [py, "-m", "grader", "solutions", "-q", "-k", "not cifar"],
+        "grader solutions --runner spawn": [py, "-m", "grader", "solutions", "-q", "--runner", "spawn"],
     }
     cold = timed(commands["grader solutions (all modules)"], env)  # computes and caches the reference
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -59,6 +63,8 @@ def main() -> None:
           "  (the cifar module imports torchvision: that is the floor)")
     no_cifar = med["grader solutions -k 'not cifar'"]
     print(f"grader -k 'not cifar' / import torch         = {no_cifar / base:.2f}x")
+    spawn = med["grader solutions --runner spawn"] / med["grader solutions (all modules)"]
+    print(f"grader --runner spawn / --runner zygote      = {spawn:.2f}x  (target 1.3x)")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The runner's own failure handling: a worker pool that cannot start is the grader's
-error (exit 3, the reason shown), never a hang or a traceback."""
+error (exit 3, the reason shown), never a hang or a traceback; off Linux the portable runner is used."""
 
 from __future__ import annotations
 
@@ -37,14 +37,18 @@ def test_a_zygote_that_cannot_start_is_a_grader_error_with_its_reason(tmp_path):
         runner.close()
 
 
-def test_a_platform_without_linux_facilities_is_told_so_plainly(monkeypatch, capsys):
+def test_without_linux_the_portable_runner_is_chosen_and_the_zygote_is_a_usage_error(monkeypatch, capsys):
     from conftest import SOLUTIONS
     from grader import cli
+    from grader.isolation.platform import choose_runner, client_for
+    from grader.isolation.spawn import SpawnZygote
 
+    assert choose_runner("auto") == "zygote" and client_for("zygote") is Zygote
     monkeypatch.setattr(sys, "platform", "darwin")
-    assert cli.main([str(SOLUTIONS), "--sandbox", "process"]) == cli.EXIT_INTERNAL
+    assert choose_runner("auto") == "spawn" and client_for("spawn") is SpawnZygote
+    assert cli.main([str(SOLUTIONS), "--sandbox", "process", "--runner", "zygote"]) == 2
     err = capsys.readouterr().err
-    assert "cannot run them on darwin: use Linux, or WSL 2 on Windows" in err
+    assert "--runner zygote needs Linux (this is darwin): use --runner spawn" in err
     assert "Traceback" not in err
 
 

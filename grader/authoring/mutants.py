@@ -129,7 +129,7 @@ def grade_mutants(mutants: list[Mutant], solutions: Path, sandbox: str = "auto",
             path.write_text(mutant.source, encoding="utf-8")
             submissions.append(resolve(path))
         scores = {}
-        options = Options(sandbox=sandbox, jobs=jobs, expected=len(submissions))
+        options = Options(sandbox=sandbox, jobs=jobs, submission_count=len(submissions))
         with Grader(options) as grader:
             grader.grade(submissions, lambda sub, report: scores.__setitem__(sub.path, report))
     outcomes = []

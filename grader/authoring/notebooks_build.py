@@ -23,7 +23,7 @@ from grader.authoring import material
 from grader.judging.reference import solutions_dir
 from grader.paths import PACKAGE_ROOT
 
-GRADE_CELL = "!python -m grader {name}.ipynb"
+GRADE_CELL = "%load_ext grader\n%grade {name}"  # graded in a child process, never in the kernel
 
 
 def docstring_lines(node: ast.AST) -> tuple[int, int] | None:

@@ -34,8 +34,10 @@ class Limits:
     restarts: int = 20
 
     def for_worker(self) -> dict:
-        return {"memory": self.memory, "cpu": self.cpu, "fsize": self.fsize, "nofile": self.nofile,
-                "nproc": user_tasks(int(time.monotonic())) + self.nproc}
+        limits = {"memory": self.memory, "cpu": self.cpu, "fsize": self.fsize, "nofile": self.nofile}
+        if os.path.isdir("/proc"):  # elsewhere the count is unknown: a limit below it would stop every fork
+            limits["nproc"] = user_tasks(int(time.monotonic())) + self.nproc
+        return limits
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,7 +16,6 @@ import tempfile
 import uuid
 from typing import TYPE_CHECKING, Iterable
 
-from grader.errors import GraderError
 from grader.isolation import scratch
 from grader.isolation.zygote import Op, kill_tagged
 from grader.paths import PACKAGE_ROOT
@@ -24,14 +23,11 @@ from grader.paths import PACKAGE_ROOT
 if TYPE_CHECKING:
     from grader.isolation.attempt import Attempt
 
-#: The zygote relies on Linux: fork without exec, prctl (subreaper, parent-death signal),
-#: pidfd, /proc, SOCK_SEQPACKET. Said plainly rather than failed at in the zygote.
-UNSUPPORTED_PLATFORM = ("the grader runs submissions with Linux facilities (fork server, /proc, pidfd) and cannot "
-                        "run them on {platform}: use Linux, or WSL 2 on Windows")
-
-
 class Zygote:
-    """A zygote process and the one job it runs at a time."""
+    """A zygote process and the one job it runs at a time (Linux only: see grader.isolation.platform)."""
+
+    name = "zygote"
+    server = "grader.isolation.zygote"  # the module the sandbox runs
 
     def __init__(self, sandbox, preload: Iterable[str] = (), trusted: bool = False, huge_pages: bool = False) -> None:
         self.sandbox = sandbox
@@ -50,10 +46,8 @@ class Zygote:
         self.tag = f"GRADER_ZYGOTE={uuid.uuid4().hex}"
 
     def start(self) -> None:
-        if not sys.platform.startswith("linux"):
-            raise GraderError(UNSUPPORTED_PLATFORM.format(platform=sys.platform))
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = [sys.executable, "-m", "grader.isolation.zygote", "--fd", str(child.fileno()), "--preload", self.preload]
+        parent, child = self.socketpair()
+        argv = [sys.executable, "-m", self.server, "--fd", str(child.fileno()), "--preload", self.preload]
         if self.huge_pages:
             argv.append("--huge-pages")
         env = self.environment()
@@ -69,6 +63,9 @@ class Zygote:
         parent.setblocking(True)
         self.sock = parent
         self.ready = False
+
+    def socketpair(self) -> tuple[socket.socket, socket.socket]:
+        return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 
     def environment(self) -> dict:
         env = dict(os.environ)
@@ -129,8 +126,11 @@ class Zygote:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
             self.proc = None
-            kill_tagged(self.tag)  # what a submission that killed the zygote left running
+            self.kill_tagged()  # what a submission that killed the zygote left running
         if self.log is not None:
             self.log.close()
             self.log = None
         scratch.remove(self.scratch)
+
+    def kill_tagged(self) -> None:
+        kill_tagged(self.tag)

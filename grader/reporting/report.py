@@ -55,6 +55,7 @@ class Report:
     variant: str = "public"
     device: str = "cpu"
     sandbox: str = "process"
+    runner: str = "zygote"  # how workers started: zygote (fork server) | spawn (a process each)
     notes: list[str] = field(default_factory=list)
     stdout: str = ""
     stderr: str = ""
@@ -97,7 +98,7 @@ class Report:
             ModuleResult(m["name"], m["status"], m.get("message", ""), [CheckResult(**c) for c in m["checks"]])
             for m in data["modules"]
         ]
-        fields = {k: data[k] for k in ("submission", "student", "variant", "device", "sandbox", "notes", "stdout",
+        fields = {k: data[k] for k in ("submission", "student", "variant", "device", "sandbox", "runner", "notes", "stdout",
                                       "stderr", "duration", "grader_version", "status") if k in data}
         return cls(modules=modules, **fields)
 

@@ -55,7 +55,7 @@ def write(report: Report, stream: TextIO = sys.stdout, colour: bool | None = Non
     style = Style(stream, colour)
     out = lambda line="": stream.write(line + "\n")  # noqa: E731
     out(style(f"Grading {one_line(report.submission)}", "bold")
-        + style(f"  (sandbox: {report.sandbox}, device: {report.device}, {report.variant} checks)", "dim"))
+        + style(f"  (sandbox: {report.sandbox}, runner: {report.runner}, device: {report.device}, {report.variant} checks)", "dim"))
     for note in report.notes:
         out(style(f"  note: {one_line(note)}", "dim"))
     for module in report.modules:

@@ -30,6 +30,7 @@ from grader.isolation import scratch
 from grader.isolation.limits import MAX_CELLS
 from grader.submissions.submission import Submission, student_id
 from grader.judging.reference import solutions_dir
+from grader.notebook_check import without_check
 from grader.paths import PACKAGE_ROOT
 
 if TYPE_CHECKING:  # imported where a notebook is actually read (60 ms)
@@ -165,7 +166,7 @@ def program(notebook: nbformat.NotebookNode) -> tuple[list[Cell], set[str], list
     cells, names, notes, ipython, lost = [], set(), [], [], {}
     code = [c for c in notebook.cells if c.cell_type == "code"]
     for number, raw in enumerate(code, start=1):
-        source, uses_ipython = translate(raw.source)
+        source, uses_ipython = translate(without_check(raw.source))
         cell = Cell(number, first_line(raw.source), source, pins(raw))
         if uses_ipython:
             ipython.append(str(number))
