@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from grader.authoring.check import Policy, Raised
-from grader.judging.compare import DEFAULT_TOLERANCES, compare, promote, tolerance_for
+from grader.judging.compare import compare
+from grader.judging.tolerances import DEFAULT_TOLERANCES, promote, tolerance_for
 from grader.wire import FrameReader, encode_frame
 
 FLOATS = [torch.float16, torch.bfloat16, torch.float32, torch.float64]

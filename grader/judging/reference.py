@@ -53,7 +53,7 @@ class Reference:
 
 #: The grader's code that can change what a worker produces: the worker side and the checks.
 #: Reporters, exports and the judge do not change a reference (nor a worker's results).
-RESULT_SOURCES = ("isolation", "authoring/check.py", "course", "wire.py", "reasons.py", "paths.py")
+RESULT_SOURCES = ("isolation", "authoring/check.py", "course", "wire", "reasons.py", "paths.py")
 
 
 def result_sources() -> list[Path]:
