@@ -43,6 +43,23 @@ class Confinement:
     hide: tuple[str, ...] = ()  # folders covered before the drop
 
 
+def add_options(parser) -> None:
+    """The command-line options a worker's server (zygote or spawn server) takes for this."""
+    parser.add_argument("--confine", action="store_true", help="seccomp filter in every worker")
+    parser.add_argument("--drop-privileges", action="store_true", help="workers leave root (process mode as root)")
+    parser.add_argument("--hide", action="append", default=[], help="a folder workers must not see (with --drop-privileges)")
+
+
+def from_options(args) -> Confinement:
+    return Confinement(args.confine, args.drop_privileges, tuple(args.hide))
+
+
+def as_options(confinement: Confinement) -> list[str]:
+    """The same options again, for a process that starts workers of its own."""
+    return ((["--confine"] if confinement.seccomp else []) + (["--drop-privileges"] if confinement.drop else [])
+            + [f"--hide={folder}" for folder in confinement.hide])
+
+
 def apply(confinement: Confinement, workdir: str, uid: int) -> None:
     """Confine the calling (forked, single-threaded) worker for good."""
     if confinement.drop:

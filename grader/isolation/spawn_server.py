@@ -25,7 +25,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from grader.isolation import processes
+from grader.isolation import confine, processes
 from grader.isolation.zygote import Op, wipe
 
 TAG = "GRADER_SPAWN"
@@ -41,9 +41,10 @@ class Worker:
 
 
 class Server:
-    def __init__(self, sock: socket.socket, preload: str) -> None:
+    def __init__(self, sock: socket.socket, preload: str, confinement: list[str]) -> None:
         self.sock = sock
         self.preload = preload
+        self.confinement = confinement  # the options each worker confines itself with
         self.buffer = b""
         self.warm: Worker | None = None
 
@@ -52,7 +53,7 @@ class Server:
         tag = uuid.uuid4().hex
         proc = subprocess.Popen(
             [sys.executable, "-m", "grader.isolation.spawn_worker", "--fd", str(theirs.fileno()),
-             "--preload", self.preload],
+             "--preload", self.preload, *self.confinement],
             pass_fds=[theirs.fileno()], env={**os.environ, TAG: tag}, stdin=subprocess.DEVNULL,
             start_new_session=True)
         theirs.close()
@@ -178,8 +179,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m grader.isolation.spawn_server")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules each worker imports first")
+    confine.add_options(parser)
     args = parser.parse_args(argv)
-    Server(socket.socket(fileno=args.fd), args.preload).serve()
+    Server(socket.socket(fileno=args.fd), args.preload, confine.as_options(confine.from_options(args))).serve()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 
+from grader.isolation import confine
 from grader.isolation.zygote import WORKER_FAILED, apply_limits, import_once
 
 
@@ -29,7 +30,7 @@ def receive_job(ctl: socket.socket) -> tuple[dict, list[int]] | None:
     return (json.loads(data), fds) if data and len(fds) == 3 else None
 
 
-def run(spec: dict, fds: list[int]) -> int:
+def run(spec: dict, fds: list[int], confinement: confine.Confinement) -> int:
     result_fd, out_fd, err_fd = fds
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
@@ -39,11 +40,15 @@ def run(spec: dict, fds: list[int]) -> int:
         stream.reconfigure(line_buffering=True)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    apply_limits(spec.get("limits", {}))
     import torch
 
     torch.set_num_threads(1)  # -j workers share the cores; one thread each
     from grader.isolation.worker import Channel, run_job
+
+    if sys.platform.startswith("linux"):  # seccomp, mount namespaces and the drop are Linux's
+        # the server's pid makes the uid unique among live servers (see grader.isolation.confine)
+        confine.apply(confinement, spec["cwd"], confine.UID_BASE + os.getppid())
+    apply_limits(spec.get("limits", {}))  # after the drop: RLIMIT_NPROC binds the new uid
 
     run_job(spec, Channel(result_fd))
     return 0
@@ -53,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m grader.isolation.spawn_worker")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--preload", default="")
+    confine.add_options(parser)
     args = parser.parse_args(argv)
     ctl = socket.socket(fileno=args.fd)
     import_once(filter(None, args.preload.split(",")))
@@ -63,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         os._exit(0)  # the server stopped before there was a job for us
     status = 0
     try:
-        status = run(*job)
+        status = run(*job, confine.from_options(args))
     except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
         status = WORKER_FAILED
     finally:
