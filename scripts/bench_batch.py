@@ -200,7 +200,7 @@ def floor_process(paths: list[Path]) -> None:
         got = {}
         for module_name in MODULES:
             module, status = load_module(module_name, str(root / f"{module_name}.py"), str(root))
-            sub = SubmissionModule(module, f"{module_name}.py") if module else None
+            sub = SubmissionModule(module, f"{module_name}.py", {}) if module else None
             for check in registry[module_name]:
                 if check.requires_cuda:
                     continue
