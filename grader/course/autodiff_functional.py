@@ -49,8 +49,11 @@ _sum_loss.make_vjp = lambda x, p: (lambda u: (np.ones_like(x), np.zeros_like(p))
 
 
 def _chain(case):
-    funcs = [_scale, _scale, _sum_loss]
-    params = [case.np.standard_normal(3), case.np.standard_normal(3), np.zeros(1)]
+    """Two or three scaling layers and a loss: chains of odd and of even length (a loop bound
+    written ``len(funcs) ^ 1`` instead of ``len(funcs) - 1`` agrees on odd lengths only)."""
+    layers = 2 + case.seed % 2
+    funcs = [_scale] * layers + [_sum_loss]
+    params = [case.np.standard_normal(3) for _ in range(layers)] + [np.zeros(1)]
     return case.np.standard_normal((4, 3)), funcs, params
 
 
