@@ -117,12 +117,20 @@ def vm_size() -> int:
 
 
 def become_worker(spec: dict, fds: list[int], sock: socket.socket, confinement: confine.Confinement) -> None:
-    """In the forked child: detach, limit, wire the pipes, run the job, never return."""
-    status = 0
+    """In the forked child: detach from the zygote's session and socket, then run the job."""
     try:
         os.setsid()
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         sock.close()
+    except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
+        os._exit(WORKER_FAILED)
+    run_worker(spec, fds, confinement)
+
+
+def run_worker(spec: dict, fds: list[int], confinement: confine.Confinement) -> None:
+    """A worker of either runner: wire the pipes, confine, limit, run the job, never return."""
+    status = 0
+    try:
         result_fd, out_fd, err_fd = fds
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
@@ -138,8 +146,9 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket, confinement: 
         torch.set_num_threads(1)  # -j workers share the cores; one thread each
         from grader.isolation.worker import Channel, run_job
 
-        # the zygote's pid makes the uid unique among live zygotes (see grader.isolation.confine)
-        confine.apply(confinement, spec["cwd"], confine.UID_BASE + os.getppid())
+        if sys.platform.startswith("linux"):  # seccomp, mount namespaces and the drop are Linux's
+            # the server's pid makes the uid unique among live servers (see grader.isolation.confine)
+            confine.apply(confinement, spec["cwd"], confine.UID_BASE + os.getppid())
         apply_limits(spec.get("limits", {}))  # after the drop: RLIMIT_NPROC binds the new uid
 
         run_job(spec, Channel(result_fd))
