@@ -39,8 +39,43 @@ class UsageError(Exception):
     pass
 
 
+def add_course_option(parser: argparse.ArgumentParser) -> None:
+    """``--course DIR``, which every command takes (:func:`main` applies it before any parser runs)."""
+    parser.add_argument("--course", metavar="DIR", default=None,
+                        help="the course folder (its course.toml); default: $GRADER_COURSE, else the nearest "
+                             "course.toml in this folder or above, else the bundled Module 2 course")
+
+
+def course_from(argv: list[str]):
+    """Apply ``--course DIR`` (or ``--course=DIR``) of ``argv``; the course this run works on."""
+    from grader.manifest import active, use
+
+    for index, arg in enumerate(argv):
+        if arg == "--course" and index + 1 < len(argv):
+            return use(argv[index + 1])
+        if arg.startswith("--course="):
+            return use(arg.split("=", 1)[1])
+    return use(None)
+
+
+def chosen_assignment(name: str | None):
+    """The course's assignment ``--assignment NAME`` names (None when not given)."""
+    from grader.manifest import ManifestError, active
+
+    if name is None:
+        return None
+    try:
+        return active().assignment(name)
+    except ManifestError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that grades (the student run, batch, CI)."""
+    add_course_option(parser)
+    parser.add_argument("--assignment", default=None, metavar="NAME",
+                        help="grade this assignment of the course only (default: the assignments the submission "
+                             "covers; a batch: the whole course)")
     parser.add_argument("-k", dest="select", default="", metavar="EXPR",
                         help="only checks whose id matches EXPR (substrings with and/or/not, like pytest)")
     parser.add_argument("--hidden", action="store_true", help="run the hidden variants (other seeds) for final grading")
@@ -95,7 +130,7 @@ def require_selected(grader, modules: list[str], expression: str) -> None:
     if expression.strip() and not grader.selected(modules):
         from grader.reporting.terminal import one_line
 
-        example = next((e["id"] for e in grader.reference.catalogue if e["module"] in modules), "tensors.mixed_sums_dtypes")
+        example = next((e["id"] for e in grader.reference.catalogue if e["module"] in modules), f"{modules[0]}.NAME")
         raise UsageError(f"-k {one_line(expression)!r} selects no check of {', '.join(modules)} "
                          f"(check ids look like {example})")
 
@@ -103,14 +138,16 @@ def require_selected(grader, modules: list[str], expression: str) -> None:
 def grade_parser() -> argparse.ArgumentParser:
     from grader.reporting import FILE_REPORTERS
 
+    from grader.manifest import active
+
     parser = argparse.ArgumentParser(
         prog="python -m grader",
-        description="Grade Module 2 exercises against the reference solutions. "
+        description=f"Grade exercises of {active().name} against the reference solutions. "
                     f"Sub-commands: {', '.join(sorted(COMMANDS))} (python -m grader COMMAND --help).",
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", nargs="?", default=None,
                         help="a folder mirroring exercises/, one module file, a notebook or an archive "
-                             "(default: the current folder if it holds exercise files, else exercises/)")
+                             "(default: the current folder if it holds exercise files, else the course's exercises/)")
     add_grading_options(parser)
     for option, (_, text) in FILE_REPORTERS.items():
         parser.add_argument(option, metavar="FILE", default=None, help=text)
@@ -124,19 +161,18 @@ def grade_parser() -> argparse.ArgumentParser:
 
 def default_path() -> Path:
     """The current folder when it holds exercise modules or a notebook, else its exercises/,
-    else the package's own exercises/."""
-    from grader.course import MODULES
+    else the course's exercises."""
+    from grader.manifest import active
 
+    course = active()
     here = Path.cwd()
-    if any((here / f"{m}.py").is_file() for m in MODULES):
+    if any((here / f"{m}.py").is_file() for m in course.modules):
         return here
     if (here / "exercises").is_dir():
         return here / "exercises"
     if any(here.glob("*.ipynb")):
         return here
-    from grader.paths import PACKAGE_ROOT
-
-    return PACKAGE_ROOT / "exercises"
+    return course.exercises
 
 
 def grade_main(argv: list[str]) -> int:
@@ -151,14 +187,16 @@ def grade_main(argv: list[str]) -> int:
 
     try:
         options, note = options_from(args)
-        submission = resolve(args.path or default_path())
+        assignment = chosen_assignment(args.assignment)
+        submission = resolve(args.path or default_path(), assignment and assignment.modules)
     except (UsageError, FileNotFoundError, SubmissionError) as exc:
         parser.error(terminal.one_line(exc))
     if note:
         submission.notes.append(note)
-    from grader.submissions.notebook import narrow
+    if assignment is None:
+        from grader.submissions.coverage import narrow
 
-    narrow(submission)
+        narrow(submission)
     from grader.session import preload_for
 
     options.preload = preload_for([submission], options.selection)
@@ -188,6 +226,22 @@ def grade_main(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from grader.manifest import ManifestError, use
+
+    try:
+        course_from(argv)
+    except ManifestError as exc:
+        from grader.reporting.terminal import one_line
+
+        print(f"python -m grader: error: {one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return run(argv)
+    finally:
+        use(None)  # a caller in the same process (a test, a notebook) finds its own course again
+
+
+def run(argv: list[str]) -> int:
     try:
         if argv and argv[0] in COMMANDS:
             module, _, function = COMMANDS[argv[0]].partition(":")

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 
+from grader.manifest import active, child_env
 from grader.paths import PACKAGE_ROOT
 
 #: the check's own magics: graded from the file on disk too, they are blank lines (no "uses magics" note)
@@ -47,8 +48,10 @@ def grade_cells(module: str, cells: list[str], timeout: float = 600) -> str:
     with tempfile.TemporaryDirectory(prefix="grader-check-") as folder:
         path = Path(folder) / f"{module}.ipynb"
         nbformat.write(notebook, path)
-        done = subprocess.run([sys.executable, "-m", "grader", str(path), "--no-color", "-k", f"{module}."], cwd=PACKAGE_ROOT,
-                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        course = active()
+        which = ["--assignment", module] if module in {a.name for a in course.assignments} else ["-k", f"{module}."]
+        done = subprocess.run([sys.executable, "-m", "grader", str(path), "--no-color", *which], cwd=PACKAGE_ROOT,
+                              env=child_env(), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     return (done.stdout + done.stderr).replace(str(path), f"{module}.ipynb (the cells run so far)")
 
 

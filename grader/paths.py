@@ -1,17 +1,19 @@
-"""Where the grader's own files are: the checkout (or release) that holds ``grader/``."""
+"""Where the grader's own files are (the checkout or release that holds ``grader/``), and the solutions."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-#: The folder that holds ``grader/``, ``solutions/`` and ``exercises/``.
+#: The folder that holds ``grader/`` (and the bundled course's ``course.toml``).
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def solutions_dir() -> Path:
-    """The reference solutions: ``$GRADER_SOLUTIONS`` or ``solutions/`` of the checkout."""
-    return Path(os.environ.get("GRADER_SOLUTIONS") or PACKAGE_ROOT / "solutions")
+    """The reference solutions: ``$GRADER_SOLUTIONS`` or the course's (``solutions`` of its manifest)."""
+    from grader.manifest import active
+
+    return Path(os.environ.get("GRADER_SOLUTIONS") or active().solutions)
 
 
 def cache_dir() -> Path:

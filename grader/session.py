@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from grader.course import SEEDS
+from grader.manifest import active
 from grader.isolation import scratch
 from grader.isolation.job import Job
 from grader.isolation.limits import Limits
@@ -24,21 +24,24 @@ from grader.reporting.report import Report
 from grader.submissions.submission import Submission, SubmissionError, collect_files
 
 
-#: What the sandboxed zygotes import once: torchvision for the cifar module (1.5 s here),
-#: matplotlib for notebooks that plot. A run that needs neither skips them.
-FULL_PRELOAD = ("torchvision", "matplotlib.pyplot")
+#: What notebooks that plot import; with the course's heavy imports (``preload`` in its
+#: manifest: torchvision for Module 2's cifar, 1.5 s here), what a zygote pays for once.
+NOTEBOOK_PRELOAD = ("matplotlib.pyplot",)
+
+
+def full_preload() -> tuple[str, ...]:
+    course = active()
+    return course.preload_for(course.modules) + NOTEBOOK_PRELOAD
 
 
 def preload_for(submissions: list[Submission], selection: Selection) -> tuple[str, ...]:
     """The heavy imports worth paying up front for these submissions (an optimisation only:
     a worker imports whatever the student's code imports anyway)."""
     modules = {m for s in submissions for m in (s.modules if s.covers is None else s.covers)}
-    wanted = []
-    if "cifar" in modules and selection.matches("cifar."):
-        wanted.append("torchvision")
+    wanted = active().preload_for(m for m in modules if selection.matches(f"{m}."))
     if any(not s.path.endswith(".py") and not os.path.isdir(s.path) for s in submissions):
-        wanted.append("matplotlib.pyplot")
-    return tuple(wanted)
+        wanted += NOTEBOOK_PRELOAD
+    return wanted
 
 
 #: Submissions per zygote from which collapsing it onto huge pages pays for itself:
@@ -57,7 +60,7 @@ class Options:
     selection: Selection = field(default_factory=Selection)
     limits: Limits = field(default_factory=Limits)
     refresh_reference: bool = False
-    preload: tuple[str, ...] = FULL_PRELOAD
+    preload: tuple[str, ...] = field(default_factory=full_preload)
     submission_count: int = 1  # submissions this session will grade (a batch knows)
 
 
@@ -121,7 +124,7 @@ class Grader:
                 pending[key] = submission, selected
                 runnable = [e for e in selected if not lacks_gpu(e, self.options.device)]
                 yield Job(name=key, root=submission.root, files=files, modules=submission.modules, checks=runnable,
-                          seeds=list(SEEDS[self.options.variant]), variant=self.options.variant,
+                          seeds=list(active().seeds[self.options.variant]), variant=self.options.variant,
                           device=self.options.device, namespaces=submission.namespaces)
 
         def done(job: Job) -> None:

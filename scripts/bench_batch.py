@@ -44,7 +44,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from mutants import MUTANTS  # noqa: E402
 
-from grader.course import MODULES  # noqa: E402
+from grader.manifest import active  # noqa: E402
+
+MODULES = active().modules
 from grader.authoring.notebooks_build import build_notebook  # noqa: E402
 
 TIMEOUT = 3.0  # per check: the looping submission costs 3 s, not 10
@@ -190,10 +192,10 @@ def floor_process(paths: list[Path]) -> None:
 
     import_once(("torchvision",))
     from grader.authoring.check import Case
-    from grader.course import SEEDS, load_checks
+    from grader.manifest.checks import load_checks
     from grader.isolation.worker import SubmissionModule, load_module, run_case
 
-    registry = load_checks()
+    registry = load_checks(active())
     scratch = tempfile.mkdtemp(prefix="bench-floor-")
 
     def results(root: Path) -> dict:
@@ -205,7 +207,7 @@ def floor_process(paths: list[Path]) -> None:
                 if check.requires_cuda:
                     continue
                 for index in range(check.cases):
-                    case = Case(SEEDS["public"][index], scratch=scratch)
+                    case = Case(active().seeds["public"][index], scratch=scratch)
                     got[check.id, index] = run_case(check, sub, case, str(root)) if sub else ({}, None)
         return got
 

@@ -23,7 +23,7 @@ def test_a_batch_writes_the_class_report_analysis_and_canvas_grades(tmp_path):
     student(subs, "carol", PARTIAL)
     (tmp_path / "roster.csv").write_text(ROSTER)
     out = tmp_path / "out"
-    done = batch(subs, out, "--similarity", "--roster", str(tmp_path / "roster.csv"), "--assignment", "Module 2 (77)")
+    done = batch(subs, out, "--similarity", "--roster", str(tmp_path / "roster.csv"), "--lms-column", "Module 2 (77)")
     assert done.returncode == 0, done.stderr
     summary = json.loads((out / "summary.json").read_text())
     lost = next(iter(MUTANT["lost"]))

@@ -218,10 +218,14 @@ def test_fake_cifar_is_deterministic(tmp_path):
 
 
 def test_the_zygote_prepares_the_fake_cifar_of_every_seed_before_forking(tmp_path):
-    from grader.course import SEEDS, cifar, prepare
+    from grader.course import cifar
+    from grader.manifest import BUNDLED, load
+    from grader.manifest.checks import prepare
 
+    course = load(BUNDLED)
+    SEEDS = course.seeds
     fake_cifar_files.cache_clear()
-    prepare()
+    prepare(course)
     built = fake_cifar_files.cache_info()
     assert built.currsize == len(SEEDS["public"]) + len(SEEDS["hidden"])
     write_fake_cifar(tmp_path, cifar.TRAIN_IMAGES, cifar.TEST_IMAGES, SEEDS["hidden"][-1])  # as the check does

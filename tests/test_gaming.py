@@ -18,7 +18,8 @@ import ast
 import pytest
 
 from conftest import SOLUTIONS, grade_all
-from grader.course import MODULES
+from grader.manifest import BUNDLED, load
+
 from grader.submissions.resolve import resolve
 
 pytestmark = pytest.mark.timeout(600)
@@ -28,6 +29,8 @@ LIBRARY = '''
 import copy as _copy
 import numpy as _np
 import torch as _torch
+
+MODULES = load(BUNDLED).modules
 
 _REAL = {"__name__": "_real_solution"}
 exec(compile(_SOLUTION, "<solution>", "exec"), _REAL)

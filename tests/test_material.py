@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import MODULES
+from grader.manifest import BUNDLED, load
+
 from grader.authoring.material import BEGIN, build_exercises, solution_files, stub_source
+
+MODULES = load(BUNDLED).modules
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import MODULES, load_checks
+from grader.manifest import BUNDLED, load
+from grader.manifest.checks import load_checks
+
+MODULES = load(BUNDLED).modules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +32,7 @@ def test_entry(kind, entry):
     assert text.count(entry["old"]) == 1, "old snippet must occur exactly once"
     assert entry["new"] != entry["old"]
     compile(text.replace(entry["old"], entry["new"]), entry["name"], "exec")
-    names = {c.name for c in load_checks()[entry["module"]]}
+    names = {c.name for c in load_checks(load(BUNDLED))[entry["module"]]}
     assert isinstance(entry["lost"], set) and entry["lost"] <= names
     assert bool(entry["lost"]) == (kind == "mutant")
 

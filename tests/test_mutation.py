@@ -7,7 +7,9 @@ import pytest
 
 from conftest import SOLUTIONS, run_cli
 from grader.authoring import mutants
-from grader.course import MODULES
+from grader.manifest import BUNDLED, load
+
+MODULES = load(BUNDLED).modules
 
 pytest.importorskip("cosmic_ray")
 

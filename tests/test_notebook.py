@@ -19,10 +19,13 @@ import pytest
 
 import course_notebooks as cn
 from conftest import ROOT, SOLUTIONS, grade_all, run_cli
-from grader.course import MODULES
+from grader.manifest import BUNDLED, load
+
 from grader.submissions.resolve import resolve
 from grader.authoring.material import stub_source
 from grader.authoring.notebooks_build import build_notebook, build_notebooks
+
+MODULES = load(BUNDLED).modules
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PRACTICAL2 = FIXTURES / "practical2_student.ipynb"

@@ -7,8 +7,11 @@ import json
 import pytest
 
 from conftest import SOLUTIONS, run_cli
-from grader.course import MODULES
+from grader.manifest import BUNDLED, load
+
 from test_notebook import notebook_of, save, solution
+
+MODULES = load(BUNDLED).modules
 
 
 @pytest.mark.timeout(300)

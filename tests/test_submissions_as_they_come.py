@@ -16,10 +16,13 @@ import pytest
 
 from conftest import EXERCISES, ROOT, SOLUTIONS, grade_all, run_cli
 from grader import cli
-from grader.course import MODULES
+from grader.manifest import BUNDLED, load
+
 from grader.judging.selection import Selection
 from grader.submissions.resolve import resolve
 from grader.submissions.submission import SubmissionError
+
+MODULES = load(BUNDLED).modules
 
 PRACTICAL2 = Path(__file__).parent / "fixtures" / "practical2_student.ipynb"  # a whole Practical 2 notebook: 10/10 on backprop
 
@@ -191,7 +194,7 @@ def test_a_one_practical_notebook_is_graded_against_that_practical_only(tmp_path
     assert [m["name"] for m in report["modules"]] == ["backprop"]
     assert (report["score"], report["max_score"]) == (10, 10)
     assert "Total: 10/10" in result.stdout and "defines none of" not in result.stdout
-    assert "the notebook covers backprop: graded on backprop only" in report["notes"]
+    assert "the notebook covers backprop: graded on assignment backprop only" in report["notes"]
     # a batch (resolve alone) still grades every module: a class is scored out of one total
     everything = resolve(tmp_path / "practical2.ipynb")
     assert everything.modules == list(MODULES) and everything.covers == ["backprop"]

@@ -20,8 +20,10 @@ from pathlib import Path
 import nbformat
 
 from grader.authoring import material
+from grader.cli import add_course_option
 from grader.judging.reference import solutions_dir
-from grader.paths import PACKAGE_ROOT
+from grader.manifest import active
+from grader.manifest.checks import package
 
 GRADE_CELL = "%load_ext grader\n%grade {name}"  # graded in a child process, never in the kernel
 
@@ -37,10 +39,10 @@ def docstring_lines(node: ast.AST) -> tuple[int, int] | None:
 
 def course_cells(module: str) -> dict[str, list[str]]:
     """definition name -> the course's code cells that follow it (none for a module without any)."""
-    try:
-        checks = importlib.import_module(f"grader.course.{module}")
-    except ImportError:
+    course = active()
+    if module not in course.modules:
         return {}
+    checks = importlib.import_module(f"{package(course)}.{module}")
     return getattr(checks, "NOTEBOOK_CELLS", {})
 
 
@@ -103,10 +105,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("target", choices=("exercises", "notebooks"),
                         help="exercises: the stub modules in exercises/; notebooks: one notebook per module")
     parser.add_argument("--out", default=None, metavar="DIR",
-                        help="where to write (default: exercises/ or notebooks/ next to solutions/)")
+                        help="where to write (default: the course's exercises or notebooks folder, from its manifest)")
+    add_course_option(parser)
     args = parser.parse_args(argv)
     solutions = solutions_dir()
-    out = Path(args.out) if args.out else PACKAGE_ROOT / args.target
+    course = active()
+    out = Path(args.out) if args.out else (course.exercises if args.target == "exercises" else course.notebooks)
     if args.target == "exercises":
         written = [Path(p) for p in material.build_exercises(str(solutions), str(out))]
     else:

@@ -25,17 +25,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.course import MODULES, SEEDS
+from grader.manifest import active, child_env
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 POINTS_SCRIPT = """
 import sys
-from grader.course import load_checks, validate_points
-try:
-    validate_points(load_checks())
-except ValueError as exc:
-    sys.exit(str(exc))
+from grader.manifest import active
+from grader.manifest.checks import load_checks, points_problems
+course = active()
+sys.exit("\\n".join(points_problems(course, load_checks(course))) or None)
 """
 
 
@@ -59,7 +58,7 @@ def signatures(path: Path) -> dict[str, str]:
 
 def compare_signatures(solutions: Path, exercises: Path) -> list[str]:
     problems = []
-    for module in MODULES:
+    for module in active().modules:
         solution, stub = solutions / f"{module}.py", exercises / f"{module}.py"
         missing = [p for p in (solution, stub) if not p.is_file()]
         if missing:
@@ -116,7 +115,7 @@ def grade_variant(variant: str, solutions: Path, exercises: Path, args) -> tuple
         catalogue = grader.reference.catalogue
     solved, stubbed = reports[str(solutions)], reports[str(exercises)]
     problems = score_problems(variant, "solutions", solved, True) + score_problems(variant, "stubs", stubbed, False)
-    seeds = ", ".join(map(str, SEEDS[variant]))
+    seeds = ", ".join(map(str, active().seeds[variant]))
     summary = [f"{variant} (seeds {seeds}): solutions {solved.score:g}/{solved.max_score:g}, "
                f"stubs {stubbed.score:g}/{stubbed.max_score:g}"]
     if not catalogue:
@@ -130,24 +129,27 @@ def grade_variant(variant: str, solutions: Path, exercises: Path, args) -> tuple
 
 
 def parser() -> argparse.ArgumentParser:
-    from grader.paths import PACKAGE_ROOT
+    from grader.cli import add_course_option
 
+    course = active()
     p = argparse.ArgumentParser(prog="python -m grader selfcheck",
                                 description="Check the course material before a release: solutions score full "
                                             "marks, stubs score zero, stubs match the solutions' signatures, "
                                             "every check has points and a description, hidden variants run.",
                                 epilog="exit codes: 0 all sound, 1 problems (listed), 2 usage error")
-    p.add_argument("--solutions", type=Path, default=PACKAGE_ROOT / "solutions", metavar="DIR",
-                   help="reference solutions (default: solutions/); also the reference the checks compare with")
-    p.add_argument("--exercises", type=Path, default=PACKAGE_ROOT / "exercises", metavar="DIR",
-                   help="the untouched student stubs (default: exercises/)")
+    add_course_option(p)
+    p.add_argument("--solutions", type=Path, default=course.solutions, metavar="DIR",
+                   help="reference solutions (default: the course's solutions/); also the reference the checks "
+                        "compare with")
+    p.add_argument("--exercises", type=Path, default=course.exercises, metavar="DIR",
+                   help="the untouched student stubs (default: the course's exercises/)")
     p.add_argument("--sandbox", default="auto", choices=("auto", "bwrap", "process"),
                    help="how the folders are confined while graded (default: auto)")
     p.add_argument("--mutants", action="store_true",
                    help="also grade every mutant of the solutions (cosmic-ray's operators) and list those that "
                         "keep full marks: weak checks, or equivalent mutants to mark in "
                         "SOLUTIONS/equivalent_mutants.toml")
-    p.add_argument("--module", action="append", choices=MODULES, metavar="NAME",
+    p.add_argument("--module", action="append", choices=course.modules, metavar="NAME",
                    help="with --mutants: mutate only this module (repeatable; default: all)")
     p.add_argument("-j", "--jobs", type=int, default=2, metavar="N", help="with --mutants: mutants graded in parallel")
     return p
@@ -157,9 +159,10 @@ def mutation_problems(solutions: Path, args) -> list[str]:
     """Grade every mutant of the chosen modules in one session; survivors are problems."""
     from grader.authoring import mutants
 
-    found = [m for module in args.module or MODULES
+    modules = args.module or active().modules
+    found = [m for module in modules
              for m in mutants.mutants_of(module, (solutions / f"{module}.py").read_text(encoding="utf-8"))]
-    print(f"  mutants: grading {len(found)} mutants of {', '.join(args.module or MODULES)}")
+    print(f"  mutants: grading {len(found)} mutants of {', '.join(modules)}")
     outcomes = mutants.grade_mutants(found, solutions, sandbox=args.sandbox, jobs=max(1, args.jobs))
     outcomes = mutants.apply_marks(outcomes, mutants.load_equivalents(solutions / mutants.EQUIVALENTS))
     print("  " + mutants.score_line(outcomes))
@@ -178,7 +181,7 @@ def main(argv: list[str]) -> int:
     # The reference is what the checks compare with: it must be these solutions.
     os.environ["GRADER_SOLUTIONS"] = str(solutions)
     print(f"selfcheck: {solutions} against {exercises}")
-    points = subprocess.Popen([sys.executable, "-c", POINTS_SCRIPT], cwd=PACKAGE_ROOT, stdout=subprocess.DEVNULL,
+    points = subprocess.Popen([sys.executable, "-c", POINTS_SCRIPT], cwd=PACKAGE_ROOT, env=child_env(), stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     problems = compare_signatures(solutions, exercises)
     print(f"  signatures: {'differ' if problems else 'stubs match the solutions'}")
@@ -191,9 +194,9 @@ def main(argv: list[str]) -> int:
     _, err = points.communicate()
     if points.returncode:
         lines = (line.strip() for line in err.splitlines())
-        problems += [line for line in lines if line and line != "invalid course points:"]
+        problems += [line for line in lines if line]
     else:
-        print("  points: each module's checks add up to the course's points")
+        print("  points: each assignment's checks add up to the points its manifest states")
     if problems:
         print(f"\nselfcheck FAILED, {len(problems)} problem(s):")
         print("\n".join(f"  - {problem}" for problem in problems))

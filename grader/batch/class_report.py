@@ -20,7 +20,7 @@ class Extras:
     sources: dict[str, Path] | None = None  # submission id -> what was handed in (--similarity)
     roster: lms.Roster | None = None  # --roster
     lms: str = "canvas"  # --lms canvas | moodle
-    assignment: str = "Module 2"  # the LMS's column (Canvas: "Name (ID)")
+    lms_column: str = "Module 2"  # the LMS's grade column (Canvas: "Name (ID)")
 
 
 def similar(sources: dict[str, Path]) -> list[similarity.Pair]:
@@ -38,6 +38,6 @@ def write(entries: list[Entry], out: Path, summary: dict, plots: list[Path], ext
         grades = [lms.Grade(e.student, e.report.score, e.report.max_score) for e in entries]
         name = f"grades-{extras.lms}.csv"
         added["lms"] = {"file": name, "lms": extras.lms,
-                        **lms.write(extras.lms, extras.roster, grades, extras.assignment, out / name)}
+                        **lms.write(extras.lms, extras.roster, grades, extras.lms_column, out / name)}
     html_report.write(out / "report.html", {**summary, **added}, added["analysis"], plots, pairs)
     return added

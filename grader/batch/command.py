@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import cli
-from grader.course import MODULES
+from grader.manifest import active
 from grader.reporting.terminal import one_line
 from grader.submissions.resolve import resolve
 from grader.submissions.submission import Submission, SubmissionError, collect_files, safe_id, student_id
@@ -91,14 +91,14 @@ def roster(folder: Path) -> tuple[list[Student], list[str]]:
     return students, notes
 
 
-def submission_for(student: Student) -> Submission:
+def submission_for(student: Student, modules: list[str]) -> Submission:
     """Resolved as late as possible (archives unpack here), or an error the report carries."""
     try:
         if student.problem:
             raise SubmissionError(student.problem)
-        submission = resolve(student.path)
+        submission = resolve(student.path, modules)
     except (SubmissionError, OSError) as exc:
-        submission = Submission(student.id, str(student.path), str(student.path), list(MODULES), error=str(exc))
+        submission = Submission(student.id, str(student.path), str(student.path), list(modules), error=str(exc))
     submission.student = student.id
     return submission
 
@@ -124,7 +124,9 @@ def parser() -> argparse.ArgumentParser:
                                       "the batch completed (whatever the students scored)"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submissions", help="folder whose every entry is one student's submission")
-    parser.add_argument("-o", "--out", required=True, help="output folder (gradebook, grades.csv, feedback/...)")
+    parser.add_argument("-o", "--out", required=True,
+                        help="output folder (gradebook, grades.csv, feedback/...); with --assignment NAME, "
+                             "its sub-folder NAME/")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     parser.add_argument("-j", "--jobs", type=int, default=cores, metavar="N",
                         help="submissions graded in parallel (default: the cores, %(default)s here)")
@@ -138,21 +140,21 @@ def parser() -> argparse.ArgumentParser:
                              "grades-LMS.csv for import")
     parser.add_argument("--lms", choices=("canvas", "moodle"), default="canvas",
                         help="import format written with --roster (default: %(default)s)")
-    parser.add_argument("--assignment", default="Module 2", metavar="NAME",
+    parser.add_argument("--lms-column", default=None, metavar="NAME",
                         help="the LMS's grade column; for Canvas 'Name (ID)' updates an existing assignment "
-                             "(default: %(default)r)")
+                             "(default: the assignment's title, or the course's name)")
     cli.add_grading_options(parser)
     return parser
 
 
-def extras_from(args, students: list[Student]):
+def extras_from(args, students: list[Student], assignment):
     """The opt-in exports asked for; a bad roster is a usage error (raises RosterError)."""
     from grader.batch.class_report import Extras
     from grader.batch.lms import read_roster
 
+    column = args.lms_column or (assignment.title if assignment else active().name)
     return Extras(sources={s.id: s.path for s in students} if args.similarity else None,
-                  roster=read_roster(args.roster) if args.roster else None, lms=args.lms,
-                  assignment=args.assignment)
+                  roster=read_roster(args.roster) if args.roster else None, lms=args.lms, lms_column=column)
 
 
 def main(argv: list[str]) -> int:
@@ -167,25 +169,31 @@ def main(argv: list[str]) -> int:
         parser_.error("-j must be at least 1")
     try:
         options, note = cli.options_from(args, jobs=args.jobs)
+        assignment = cli.chosen_assignment(args.assignment)
     except cli.UsageError as exc:
         parser_.error(str(exc))
+    modules = list(assignment.modules if assignment else active().modules)
+    if assignment:
+        out = out / assignment.name  # each assignment's gradebook and exports apart
     students, notes = roster(folder)
     from grader.batch.lms import RosterError
 
     try:
-        extras = extras_from(args, students)
+        extras = extras_from(args, students, assignment)
     except RosterError as exc:
         parser_.error(str(exc))
     if note:
         notes.append(note)
-    version = checks_version(options, args.select)
+    if assignment:
+        notes.append(f"assignment {assignment.name} ({assignment.title}) only")
+    version = checks_version(options, args.select) + f"|{','.join(modules)}"
     started = time.monotonic()
     with Gradebook(out / "gradebook.sqlite") as book:
         todo = [s for s in students if args.regrade or not book.is_current(s.id, s.content_hash, version)]
         print(f"{len(students)} submissions in {one_line(folder)}: {len(todo)} to grade, "
               f"{len(students) - len(todo)} unchanged since the last run", file=sys.stderr)
         try:
-            grader_errors = grade(todo, options, version, book, args.select)
+            grader_errors = grade(todo, options, version, book, modules, args.select)
         except cli.UsageError as exc:
             parser_.error(str(exc))
         except KeyboardInterrupt:
@@ -204,7 +212,7 @@ def main(argv: list[str]) -> int:
     return cli.EXIT_OK
 
 
-def grade(todo: list[Student], options, version: str, book, select: str = "") -> int:
+def grade(todo: list[Student], options, version: str, book, modules: list[str], select: str = "") -> int:
     """Grade ``todo`` in one session, committing each report as it comes; returns how many
     reports hold a grader error. A ``select`` that matches no check raises cli.UsageError."""
     if not todo:
@@ -215,7 +223,7 @@ def grade(todo: list[Student], options, version: str, book, select: str = "") ->
 
     by_id = {s.id: s for s in todo}
     options.submission_count = len(todo)
-    options.preload = preload_for([Submission(s.id, str(s.path), str(s.path), list(MODULES)) for s in todo],
+    options.preload = preload_for([Submission(s.id, str(s.path), str(s.path), modules) for s in todo],
                                   options.selection)
     progress = Progress(len(todo))
     errors = 0
@@ -231,11 +239,11 @@ def grade(todo: list[Student], options, version: str, book, select: str = "") ->
 
     try:
         with Grader(options) as grader:
-            cli.require_selected(grader, list(MODULES), select)
+            cli.require_selected(grader, modules, select)
             if grader.sandbox.name == "process":
                 print("warning: the process sandbox does not isolate students from each other, from "
                       "solutions/ or from the network; install bubblewrap for a class", file=sys.stderr)
-            grader.grade((submission_for(s) for s in todo), on_report)
+            grader.grade((submission_for(s, modules) for s in todo), on_report)
     finally:
         progress.close()
     return errors

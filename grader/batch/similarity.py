@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from grader.paths import PACKAGE_ROOT
+from grader.manifest import active
 
 #: copydetect's defaults: matches shorter than 25 tokens are noise, window 1 keeps them all.
 NOISE, WINDOW = 25, 1
@@ -66,7 +66,7 @@ def source_of(path: Path) -> str:
 
 def starter_code() -> list[str]:
     """What the course hands out: the exercise stubs."""
-    return [p.read_text() for p in sorted((PACKAGE_ROOT / "exercises").glob("*.py"))]
+    return [p.read_text() for p in sorted(active().exercises.glob("*.py"))]
 
 
 def fingerprint(code: str):

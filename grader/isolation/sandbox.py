@@ -4,8 +4,8 @@ A sandbox turns the zygote's command line (and environment) into one that runs i
 confined. ``process`` is the portable fallback: separate processes, resource limits and a
 private result pipe, but no filesystem or network isolation. ``bwrap`` runs the zygote in
 bubblewrap namespaces: no network, a read-only system, a private ``/tmp``, only the
-``grader`` package of the repository visible (not ``solutions/``, the reference cache or
-any report), its own PID namespace, so student code cannot see or signal the grader, and
+``grader`` package of the repository and the course's manifest and checks visible (not
+``solutions/``, the reference cache or any report), its own PID namespace, so student code cannot see or signal the grader, and
 its own user namespace with every capability dropped, so running the grader as root gives
 student code no privilege. In both modes every worker takes a seccomp filter, and in
 process mode as root the workers leave root (grader.isolation.confine).
@@ -27,10 +27,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from grader.manifest import active
 from grader.paths import PACKAGE_ROOT, cache_dir, solutions_dir
 
 #: Environment variables a sandboxed zygote keeps; everything else (tokens, CI secrets) is dropped.
-KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
+KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "GRADER_COURSE", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
             "MPLBACKEND", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "GRADER_DEBUG")
 
 
@@ -83,8 +84,8 @@ class BwrapSandbox:
             options += ["--size", str(TMP_BYTES)]
         options += ["--tmpfs", "/tmp"]
         options += system_binds() + python_binds()
-        options += ["--ro-bind", grader_dir, grader_dir, "--bind", scratch, scratch, "--chdir", scratch,
-                    "--remount-ro", "/"]
+        options += ["--ro-bind", grader_dir, grader_dir] + course_binds()
+        options += ["--bind", scratch, scratch, "--chdir", scratch, "--remount-ro", "/"]
         options += ["--clearenv"]
         for key, value in sorted((env or os.environ).items()):
             if key in KEPT_ENV or key.startswith(("LC_", "NVIDIA_")):
@@ -92,6 +93,19 @@ class BwrapSandbox:
         options += ["--setenv", "HOME", scratch, "--setenv", "TMPDIR", "/tmp", "--setenv", "GRADER_PRIVATE_TMP", "1",
                     "--setenv", "MPLCONFIGDIR", os.path.join(scratch, ".matplotlib")]
         return options + ["--"] + argv + ["--confine"]
+
+
+def course_binds() -> list[str]:
+    """The course's manifest and checks, read-only, wherever they live; never its solutions."""
+    course = active()
+    binds = ["--ro-bind", str(course.manifest), str(course.manifest)]
+    checks = course.checks.resolve()
+    if not checks.is_relative_to(PACKAGE_ROOT / "grader"):
+        binds += ["--ro-bind", str(checks), str(checks)]
+    solutions = solutions_dir().resolve()
+    if solutions.is_relative_to(checks):  # a course that keeps its solutions among its checks
+        binds += ["--tmpfs", str(solutions)]
+    return binds
 
 
 def system_binds() -> list[str]:

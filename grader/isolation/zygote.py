@@ -270,7 +270,7 @@ def collapse_to_huge_pages(min_bytes: int = 8 << 20) -> None:
 
 def import_once(preload: Iterable[str] = ()) -> None:
     """Pay here, once, for what every worker needs: torch, the worker code, the checks and
-    what they prepare (grader.course.prepare), and ``preload`` (torchvision...).
+    what they prepare (grader.manifest.checks.prepare), and ``preload`` (torchvision...).
 
     The documented recipe for a process that forks without exec: no collections while the
     imports build their millions of objects (a fifth of `import torch, torchvision` went on
@@ -282,10 +282,12 @@ def import_once(preload: Iterable[str] = ()) -> None:
     import torch  # noqa: F401
 
     from grader.isolation import worker  # noqa: F401 - 11 ms a job when each worker imported it itself
-    from grader.course import load_checks, prepare
+    from grader.manifest import active
+    from grader.manifest.checks import load_checks, prepare
 
-    load_checks()
-    prepare()
+    course = active()
+    load_checks(course)
+    prepare(course)
     for name in preload:
         try:
             importlib.import_module(name)

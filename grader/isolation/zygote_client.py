@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from grader.isolation import scratch
 from grader.isolation.zygote import Op, kill_tagged
+from grader.manifest import child_env
 from grader.paths import PACKAGE_ROOT
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class Zygote:
         return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 
     def environment(self) -> dict:
-        env = dict(os.environ)
+        env = child_env()  # the course's checks are what the workers run
         env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         env.setdefault("MPLBACKEND", "Agg")
         env["PYTHONDONTWRITEBYTECODE"] = "1"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from grader import wire
 from grader.files import write_atomic
-from grader.course import MODULES, SEEDS
+from grader.manifest import active
 from grader.paths import PACKAGE_ROOT, cache_dir, solutions_dir
 from grader.errors import GraderError
 from grader.isolation.job import CheckOutcome, Job, ModuleStatus
@@ -51,9 +51,10 @@ class Reference:
         return cls(job.catalogue or [], job.results, job.module_status)
 
 
-#: The grader's code that can change what a worker produces: the worker side and the checks.
-#: Reporters, exports and the judge do not change a reference (nor a worker's results).
-RESULT_SOURCES = ("isolation", "authoring/check.py", "course", "wire", "reasons.py", "paths.py")
+#: The grader's code that can change what a worker produces: the worker side and how checks
+#: load. Reporters, exports and the judge do not change a reference (nor a worker's results);
+#: the course's own part (manifest, checks) is added by :func:`result_sources`.
+RESULT_SOURCES = ("isolation", "authoring/check.py", "manifest", "wire", "reasons.py", "paths.py")
 
 
 def result_sources() -> list[Path]:
@@ -62,7 +63,8 @@ def result_sources() -> list[Path]:
     for name in RESULT_SOURCES:
         path = package / name
         found += sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    return found
+    course = active()
+    return found + [course.manifest] + sorted(course.checks.rglob("*.py"))
 
 
 def cache_key(solutions: Path, variant: str, device: str) -> str:
@@ -78,7 +80,7 @@ def cache_key(solutions: Path, variant: str, device: str) -> str:
 
 
 def replay(raw: bytes) -> Job:
-    job = Job(name="reference", root="", modules=list(MODULES), checks=None, seeds=[], trusted=True)
+    job = Job(name="reference", root="", modules=list(active().modules), checks=None, seeds=[], trusted=True)
     for meta, value in wire.FrameReader().feed(raw):
         job.apply(meta, value)
     return job
@@ -86,10 +88,11 @@ def replay(raw: bytes) -> Job:
 
 def compute(solutions: Path, variant: str, device: str, limits: Limits = Limits()) -> Job:
     """Run every check against the solutions in a trusted, unsandboxed worker."""
-    job = Job(name="reference", root=str(solutions), modules=list(MODULES), checks=None,
-              seeds=list(SEEDS[variant]), variant=variant, device=device, trusted=True,
+    course = active()
+    job = Job(name="reference", root=str(solutions), modules=list(course.modules), checks=None,
+              seeds=list(course.seeds[variant]), variant=variant, device=device, trusted=True,
               wants_catalogue=True, copy=False, raw=bytearray())
-    runner = Runner([Zygote(ProcessSandbox(), preload=("torchvision",), trusted=True)], limits)
+    runner = Runner([Zygote(ProcessSandbox(), preload=course.preload_for(course.modules), trusted=True)], limits)
     try:
         runner.run([job])
     finally:
@@ -98,8 +101,8 @@ def compute(solutions: Path, variant: str, device: str, limits: Limits = Limits(
 
 
 def shipped_path(variant: str, device: str) -> Path:
-    """Where a student release keeps the reference it ships instead of solutions/."""
-    return PACKAGE_ROOT / "grader" / "course" / "reference" / f"{variant}-{device}.bin"
+    """Where a student release keeps the reference it ships instead of solutions/: beside the checks."""
+    return active().checks / "reference" / f"{variant}-{device}.bin"
 
 
 def cache_secret(create: bool = False) -> bytes | None:

@@ -11,7 +11,8 @@ from grader.authoring.check import Policy
 from grader.isolation.job import CheckOutcome, Job, ModuleStatus
 from grader.judging import reference as reference_mod
 from grader.judging.compare import compare
-from grader.reporting.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, ModuleResult, Report
+from grader.manifest import active
+from grader.reporting.report import ERROR, FAILED, PASSED, SKIPPED, AssignmentResult, CheckResult, ModuleResult, Report
 from grader.submissions.submission import Submission
 
 
@@ -111,10 +112,12 @@ def judge(job: Job, submission: Submission, reference: reference_mod.Reference, 
     notes += dict.fromkeys(s.message for s in job.module_status.values() if s.ok and s.message)
     if job.leftovers:
         notes.append(f"{job.leftovers} leftover process(es) your code started were killed")
+    course = active()
+    assignments = [AssignmentResult(a.name, a.title, list(a.modules)) for a in course.covering(submission.modules)]
     return Report(submission=submission.path, student=submission.student, modules=modules, variant=job.variant,
                   device=job.device, sandbox=sandbox, notes=notes, stdout=job.stdout.text() if job.stdout else "",
                   stderr=job.stderr.text() if job.stderr else "", duration=round(job.finished - job.started, 3),
-                  grader_version=grader.__version__)
+                  grader_version=grader.__version__, course=course.name, assignments=assignments)
 
 
 def failed_report(submission: Submission, reference: reference_mod.Reference, selected: list[dict],

@@ -48,6 +48,15 @@ class ModuleResult:
 
 
 @dataclass
+class AssignmentResult:
+    """One assignment of the course the report grades: its modules' points add up to its score."""
+
+    name: str
+    title: str
+    modules: list[str]
+
+
+@dataclass
 class Report:
     submission: str
     student: str
@@ -62,6 +71,8 @@ class Report:
     duration: float = 0.0
     grader_version: str = ""
     status: str = "graded"  # graded | error (the submission could not be graded at all)
+    course: str = ""  # the course's name (its manifest)
+    assignments: list[AssignmentResult] = field(default_factory=list)  # those graded, in the course's order
 
     @property
     def checks(self) -> list[CheckResult]:
@@ -84,12 +95,19 @@ class Report:
         """Score out of 100 over the checks that could run (skipped ones do not count)."""
         return round(100.0 * self.score / self.max_score, 2) if self.max_score else 0.0
 
+    def assignment_score(self, assignment: AssignmentResult) -> tuple[float, float]:
+        """(points, max points over the checks that ran) of one assignment."""
+        modules = [m for m in self.modules if m.name in assignment.modules]
+        return round(sum(m.points for m in modules), 6), round(sum(m.max_points for m in modules), 6)
+
     def to_dict(self) -> dict:
         # by hand rather than dataclasses.asdict, whose deep copies took 2 ms a report
         data = {**shallow(self), "notes": list(self.notes), "schema": SCHEMA, "score": self.score,
                 "max_score": self.max_score, "skipped_points": self.skipped_points, "percent": self.percent}
         data["modules"] = [{**shallow(m), "checks": [shallow(c) for c in m.checks], "points": m.points,
                             "max_points": m.max_points} for m in self.modules]
+        data["assignments"] = [{**shallow(a), "modules": list(a.modules), "points": self.assignment_score(a)[0],
+                                "max_points": self.assignment_score(a)[1]} for a in self.assignments]
         return data
 
     @classmethod
@@ -99,8 +117,9 @@ class Report:
             for m in data["modules"]
         ]
         fields = {k: data[k] for k in ("submission", "student", "variant", "device", "sandbox", "runner", "notes", "stdout",
-                                      "stderr", "duration", "grader_version", "status") if k in data}
-        return cls(modules=modules, **fields)
+                                      "stderr", "duration", "grader_version", "status", "course") if k in data}
+        assignments = [AssignmentResult(a["name"], a["title"], list(a["modules"])) for a in data.get("assignments", [])]
+        return cls(modules=modules, assignments=assignments, **fields)
 
 
 def shallow(record) -> dict:

@@ -56,6 +56,9 @@ def write(report: Report, stream: TextIO = sys.stdout, colour: bool | None = Non
     out = lambda line="": stream.write(line + "\n")  # noqa: E731
     out(style(f"Grading {one_line(report.submission)}", "bold")
         + style(f"  (sandbox: {report.sandbox}, runner: {report.runner}, device: {report.device}, {report.variant} checks)", "dim"))
+    if len(report.assignments) == 1:
+        only = report.assignments[0]
+        out(style(f"  assignment {one_line(only.name)}: {one_line(only.title)}", "dim"))
     for note in report.notes:
         out(style(f"  note: {one_line(note)}", "dim"))
     for module in report.modules:
@@ -88,6 +91,12 @@ def write(report: Report, stream: TextIO = sys.stdout, colour: bool | None = Non
             if len(lines) > 20:
                 out(style(f"  | [... {len(lines) - 20} more lines]", "dim"))
     out()
+    if len(report.assignments) > 1:
+        width = max(len(a.name) for a in report.assignments)
+        for assignment in report.assignments:
+            points, most = report.assignment_score(assignment)
+            out(f"{one_line(assignment.name):<{width}}  {fmt(points) + '/' + fmt(most):>9}  "
+                + style(one_line(assignment.title), "dim"))
     total = f"Total: {fmt(report.score)}/{fmt(report.max_score)} ({report.percent:g}%)"
     if report.skipped_points:
         total += f", {fmt(report.skipped_points)} points skipped"

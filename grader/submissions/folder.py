@@ -13,7 +13,6 @@ import ast
 import shutil
 from pathlib import Path
 
-from grader.course import MODULES
 from grader.isolation import scratch
 from grader.submissions import notebook
 from grader.submissions.archive import look_through
@@ -21,8 +20,8 @@ from grader.submissions.locate import Found, locate
 from grader.submissions.submission import Submission, SubmissionError, collect_files, student_id
 
 
-def expected() -> str:
-    return ", ".join(m + ".py" for m in MODULES)
+def expected(modules: list[str]) -> str:
+    return ", ".join(m + ".py" for m in modules)
 
 
 def notebook_from(path: Path, found: Found, modules: list[str]) -> Submission:
@@ -53,14 +52,14 @@ def resolve_folder(path: Path, modules: list[str]) -> Submission | None:
     return Submission(student_id(path), str(path), str(found.root), list(modules), notes=found.notes)
 
 
-def defined_by(path: Path) -> set[str]:
+def defined_by(path: Path, modules: list[str]) -> set[str]:
     """The top-level names a module file binds; ``SubmissionError`` when it does not parse."""
     try:
         tree = ast.parse(path.read_bytes(), filename=path.name)
     except (SyntaxError, ValueError) as exc:
         where = f", line {exc.lineno}" if getattr(exc, "lineno", None) else ""
         raise SubmissionError(f"{path.name} does not parse ({type(exc).__name__}{where}), so which exercise module "
-                              f"it answers cannot be told; fix it, or name it after the module ({expected()})") from None
+                              f"it answers cannot be told; fix it, or name it after the module ({expected(modules)})") from None
     return notebook.defined_names(tree)
 
 
@@ -68,13 +67,13 @@ def resolve_module_file(path: Path, modules: list[str]) -> Submission | None:
     """``tensors.py`` is graded as tensors; ``dave.py`` as the modules whose names it defines."""
     if path.suffix != ".py" or not path.is_file():
         return None
-    if path.stem in MODULES:
+    if path.stem in modules:
         return Submission(student_id(path.parent), str(path), str(path.parent), [path.stem],
                           namespaces={path.stem: path.name})
-    covered = notebook.covers(defined_by(path), list(modules))
+    covered = notebook.covers(defined_by(path, modules), list(modules))
     if not covered:
         raise SubmissionError(f"{path.name} is not an exercise module: it defines none of the names the checks use "
-                              f"(expected one of: {expected()}, or a file defining their functions)")
+                              f"(expected one of: {expected(modules)}, or a file defining their functions)")
     return Submission(student_id(path), str(path), str(path.parent), covered,
                       namespaces={m: path.name for m in covered},
                       notes=[f"{path.name} is graded as {', '.join(covered)} (the names it defines)"])

@@ -14,10 +14,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.manifest import active
 from grader.submissions import notebook
 
-#: Folders never searched for a student's work: tools' leftovers and data sets.
-SKIPPED = ("__pycache__", ".git", ".ipynb_checkpoints", "__MACOSX", "data")
 MAX_DEPTH = 4  # how deep a module or notebook may hide in a submission folder
 
 
@@ -34,9 +33,10 @@ class Found:
 
 def walk(root: Path):
     """(folder, file names) of ``root`` and its sub-folders, skipped and hidden ones left out."""
+    ignored = active().ignore  # tools' leftovers and data sets: never searched for a student's work
     for dirpath, dirnames, filenames in os.walk(root):
         depth = len(Path(dirpath).relative_to(root).parts)
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED and not d.startswith(".")
+        dirnames[:] = sorted(d for d in dirnames if d not in ignored and not d.startswith(".")
                              and depth < MAX_DEPTH and not os.path.islink(os.path.join(dirpath, d)))
         yield Path(dirpath), sorted(filenames)
 

@@ -13,7 +13,7 @@ The worker gets a notebook of the remaining code cells under the student's file 
 "practical2.ipynb does not define train" reads right) and every course module is mapped
 to it: the notebook runs once and all checks read its namespace. Modules the notebook
 defines nothing of still get their checks (scored 0); a note says which modules it covers.
-The student's own run (:func:`narrow`) grades only the modules a notebook covers.
+The student's own run grades only the assignments a notebook covers (:mod:`grader.submissions.coverage`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from grader.isolation.limits import MAX_CELLS
 from grader.submissions.submission import Submission, student_id
 from grader.judging.reference import solutions_dir
 from grader.notebook_check import without_check
-from grader.paths import PACKAGE_ROOT
+from grader.manifest import active
 
 if TYPE_CHECKING:  # imported where a notebook is actually read (60 ms)
     import nbformat
@@ -151,11 +151,14 @@ def defined_names(tree: ast.Module) -> set[str]:
     return names
 
 
-@lru_cache(maxsize=1)
 def course_names() -> dict[str, set[str]]:
-    """module -> public names its reference solution defines (read from exercises/ in a
-    student release, which has no solutions/: a test keeps both with the same names)."""
-    folder = solutions_dir() if solutions_dir().is_dir() else PACKAGE_ROOT / "exercises"
+    """module -> public names its reference solution defines (read from the exercises in a
+    student release, which has no solutions: a test keeps both with the same names)."""
+    return names_in(solutions_dir() if solutions_dir().is_dir() else active().exercises)
+
+
+@lru_cache(maxsize=4)
+def names_in(folder: Path) -> dict[str, set[str]]:
     return {path.stem: {n for n in defined_names(ast.parse(path.read_text(encoding="utf-8"))) if not n.startswith("_")}
             for path in sorted(folder.glob("*.py")) if not path.name.startswith("_")}
 
@@ -299,27 +302,18 @@ def scenario_names(tree: ast.Module) -> dict[str, set[str]]:
     return checks
 
 
-@lru_cache(maxsize=1)
 def names_by_check() -> dict[str, list[str]]:
     """check id -> the names it uses, read from the course's check files as text (nothing is imported)."""
+    return names_used_in(active().checks)
+
+
+@lru_cache(maxsize=4)
+def names_used_in(checks: Path) -> dict[str, list[str]]:
     out = {}
-    for path in sorted((PACKAGE_ROOT / "grader" / "course").glob("*.py")):
+    for path in sorted(checks.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         out.update({f"{path.stem}.{name}": sorted(used) for name, used in scenario_names(tree).items()})
     return out
-
-
-def narrow(submission: Submission) -> None:
-    """Grade a notebook on the modules it covers only: a student's own run of one practical's
-    notebook gets that practical's total, with no noise about the others. (A batch keeps
-    every module, so a class is scored out of the same total.)"""
-    if not submission.covers or submission.covers == submission.modules:
-        return
-    submission.modules = list(submission.covers)
-    submission.namespaces = {m: f for m, f in submission.namespaces.items() if m in submission.covers}
-    covered = ", ".join(submission.covers)
-    submission.notes = [f"the notebook covers {covered}: graded on {covered} only" if n.startswith("the notebook covers")
-                        else n for n in submission.notes]
 
 
 def tie(folder: Path, owner: Submission) -> Submission:

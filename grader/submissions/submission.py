@@ -10,8 +10,6 @@ from pathlib import Path
 MAX_FILES = 2000
 MAX_BYTES = 50 << 20
 MAX_FOLDERS = 1000
-#: folders whose content is never part of a submission
-SKIPPED = ("__pycache__", ".git", ".ipynb_checkpoints", "data")
 
 
 class SubmissionError(Exception):
@@ -57,6 +55,9 @@ def collect_files(submission: Submission) -> dict[str, str]:
 
 def walk_files(root: Path) -> dict[str, str]:
     """The regular files under ``root``, walked without recursion (a folder may nest very deep)."""
+    from grader.manifest import active
+
+    ignored = active().ignore  # folders whose content is never part of a submission
     files, size, folders, pending = {}, 0, 0, [root]
     while pending:
         folder = pending.pop()
@@ -67,7 +68,7 @@ def walk_files(root: Path) -> dict[str, str]:
             raise SubmissionError(f"the submission cannot be read ({exc.strerror}: {Path(folder).name})") from None
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIPPED:
+                if entry.name not in ignored:
                     pending.append(Path(entry.path))
             elif entry.is_file(follow_symlinks=False):  # links, fifos, sockets: not what a submission is
                 size += entry.stat(follow_symlinks=False).st_size
