@@ -15,8 +15,10 @@ import pytest
 from conftest import SOLUTIONS, grade_all
 from grader.submissions import archive
 from grader.submissions.archive import ArchiveError, unpack
-from grader.course import MODULES
+from grader.manifest import BUNDLED, load
 from grader.submissions.resolve import resolve
+
+MODULES = load(BUNDLED).modules
 
 PRACTICAL2 = Path(__file__).parent / "fixtures" / "practical2_student.ipynb"
 

@@ -11,15 +11,20 @@ from conftest import ROOT, SOLUTIONS
 from grader.batch import exports
 from grader.batch.gradebook import Entry
 from grader.judging import reference
+from grader.manifest import use
 from grader.reporting.report import CheckResult, ModuleResult, Report
 
 
 @pytest.fixture
 def package_copy(tmp_path, monkeypatch):
-    """A copy of grader/ the cache key is computed from, to edit freely."""
+    """A copy of grader/ and of the bundled course (its manifest, its checks in grader/course)
+    the cache key is computed from, to edit freely."""
     shutil.copytree(ROOT / "grader", tmp_path / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "course.toml", tmp_path / "course.toml")
     monkeypatch.setattr(reference, "PACKAGE_ROOT", tmp_path)
-    return tmp_path / "grader"
+    use(tmp_path)
+    yield tmp_path / "grader"
+    use(None)
 
 
 def key() -> str:
@@ -35,7 +40,8 @@ def test_editing_judge_side_code_does_not_regrade_a_class(package_copy, edited):
     assert key() == before
 
 
-@pytest.mark.parametrize("edited", ["isolation/worker.py", "course/backprop.py", "authoring/check.py"])
+@pytest.mark.parametrize("edited", ["isolation/worker.py", "course/backprop.py", "authoring/check.py",
+                                    "manifest/checks.py", "../course.toml"])
 def test_editing_worker_side_code_regrades(package_copy, edited):
     before = key()
     with open(package_copy / edited, "a") as out:

@@ -19,8 +19,9 @@ import pytest
 
 from conftest import SOLUTIONS, grade_all
 from grader.manifest import BUNDLED, load
-
 from grader.submissions.resolve import resolve
+
+MODULES = load(BUNDLED).modules
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -29,8 +30,6 @@ LIBRARY = '''
 import copy as _copy
 import numpy as _np
 import torch as _torch
-
-MODULES = load(BUNDLED).modules
 
 _REAL = {"__name__": "_real_solution"}
 exec(compile(_SOLUTION, "<solution>", "exec"), _REAL)

@@ -75,7 +75,7 @@ def test_bwrap_zygote_sees_only_grader_and_scratch(tmp_path, monkeypatch):
     # makes one in .venv) must stay visible, or Python could not start in the sandbox
     venvs = {Path(p).relative_to(PACKAGE_ROOT).parts[0] for p in (sys.prefix, sys.exec_prefix)
              if Path(p).resolve().is_relative_to(PACKAGE_ROOT.resolve())}
-    assert sorted(seen["repo"]) == sorted({"grader"} | venvs)
+    assert sorted(seen["repo"]) == sorted({"grader", "course.toml"} | venvs)  # the manifest, read-only
     assert host_file.name not in seen["tmp"] and not seen["judge_visible"] and seen["pid"] < 10
     assert seen["home"] == seen["cwd"] == str(scratch.resolve())
     assert seen["secret"] is None and not seen["shadow"] and seen["network"] != "connected"

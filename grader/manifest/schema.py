@@ -31,7 +31,6 @@ class Assignment:
     title: str
     modules: tuple[str, ...]  # exercise modules: <module>.py handed in, or a notebook defining their names
     points: float | None  # the total the manifest states (selfcheck verifies it); None: the checks' sum
-    notebook: str  # file name of the notebook the course hands out for it ("" if none)
     preload: tuple[str, ...]  # heavy imports its checks need, paid once per zygote when it is graded
 
 
@@ -89,7 +88,7 @@ FIELDS = {
     "seeds": {"public": ("integers", True, None), "hidden": ("integers", True, None)},
     "assignment": {
         "name": ("string", True, None), "title": ("string", False, ""), "modules": ("strings", True, None),
-        "points": ("number", False, None), "notebook": ("string", False, ""), "preload": ("strings", False, []),
+        "points": ("number", False, None), "preload": ("strings", False, []),
     },
 }
 WANTED = {"string": "a string", "number": "a number", "strings": "a list of strings", "integers": "a list of integers"}
@@ -152,10 +151,10 @@ def assignments_of(raw, where: str) -> tuple[Assignment, ...]:
         raise ManifestError(f"{where}: [[assignment]] must list at least one assignment")
     found, modules = [], {}
     for number, item in enumerate(raw, start=1):
-        label = f"{where}: [[assignment]] {number}"
+        named = item.get("name") if isinstance(item, dict) else None
+        label = f"{where}: [[assignment]] {number}" + (f" ({named})" if isinstance(named, str) else "")
         keys = table(item, "assignment", label)
         name = identifier(keys["name"], "assignment name", label)
-        label += f" ({name})"
         if any(a.name == name for a in found):
             raise ManifestError(f"{label}: the name {name!r} is used twice")
         if not keys["modules"]:
@@ -166,7 +165,7 @@ def assignments_of(raw, where: str) -> tuple[Assignment, ...]:
                 raise ManifestError(f"{label}: module {module!r} is already in assignment {modules[module]!r}")
             modules[module] = name
         found.append(Assignment(name, keys["title"] or name, tuple(keys["modules"]), keys["points"],
-                                keys["notebook"], tuple(keys["preload"])))
+                                tuple(keys["preload"])))
     return tuple(found)
 
 
