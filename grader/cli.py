@@ -1,5 +1,8 @@
 """``python -m grader``: grade a submission (default), or run a sub-command.
 
+Sub-commands (:data:`COMMANDS`): ``selfcheck``, ``build``, ``release`` and ``batch`` work on a
+course (``--course DIR``, else found from the current folder); ``new-course DIR`` writes a new one.
+
 Exit codes (also in README and ``--help``):
   0  graded (whatever the score, unless --fail-under says otherwise)
   1  graded, but the score is below --fail-under
@@ -32,7 +35,10 @@ COMMANDS = {
     "build": "grader.authoring.notebooks_build:main",
     "release": "grader.authoring.release:main",
     "batch": "grader.batch.command:main",
+    "new-course": "grader.authoring.new_course:main",
 }
+#: sub-commands that need no course: they run even where the current folder's course.toml is broken
+COURSELESS = ("new-course",)
 
 
 class UsageError(Exception):
@@ -143,7 +149,8 @@ def grade_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grader",
         description=f"Grade exercises of {active().name} against the reference solutions. "
-                    f"Sub-commands: {', '.join(sorted(COMMANDS))} (python -m grader COMMAND --help).",
+                    f"Sub-commands: {', '.join(sorted(COMMANDS))} (python -m grader COMMAND --help); "
+                    "new-course DIR starts a course of your own.",
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", nargs="?", default=None,
                         help="a folder mirroring exercises/, one module file, a notebook or an archive "
@@ -228,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from grader.manifest import ManifestError, use
 
+    if argv and argv[0] in COURSELESS:
+        return run(argv)
     try:
         course_from(argv)
     except ManifestError as exc:
