@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
@@ -35,8 +36,11 @@ def package(course: Course) -> str:
         importlib.import_module(name)
         return name
     init = course.checks / "__init__.py"
-    spec = importlib.util.spec_from_file_location(name, init if init.is_file() else None,
-                                                  submodule_search_locations=[str(course.checks)])
+    if init.is_file():
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(course.checks)])
+    else:  # a namespace of check files (spec_from_file_location gives None without a file)
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = [str(course.checks)]
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     if spec.loader is not None:
