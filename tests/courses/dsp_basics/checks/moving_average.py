@@ -11,9 +11,9 @@ def correlate_valid(sub, case):
 
 @check(points=4, cases=2)
 def moving_average_windows(sub, case):
-    "moving_average averages every window of k values, for k = 1, 2 and 5."
+    "moving_average averages every window of k values, for k = 1, 2, 5 and the whole signal."
     x = case.randn(7)
-    return [sub.moving_average(x, k) for k in (1, 2, 5)]
+    return [sub.moving_average(x, k) for k in (1, 2, 5, 7)]
 
 
 @check(points=2)

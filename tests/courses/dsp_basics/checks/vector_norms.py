@@ -18,5 +18,6 @@ def frobenius_norm(sub, case):
 
 @check(points=3)
 def rows_normalized(sub, case):
-    "normalize_rows divides each row by its L2 norm and refuses a 1-D tensor."
-    return {"rows": sub.normalize_rows(case.randn(3, 4)), "one_d": raises(sub.normalize_rows, case.randn(4))}
+    "normalize_rows divides each row by its L2 norm and refuses a 1-D or 3-D tensor."
+    return {"rows": sub.normalize_rows(case.randn(3, 4)), "one_d": raises(sub.normalize_rows, case.randn(4)),
+            "three_d": raises(sub.normalize_rows, case.randn(2, 3, 4))}
