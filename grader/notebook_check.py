@@ -70,7 +70,7 @@ def load_ipython_extension(ipython) -> None:
     def grade(line: str) -> None:
         module = line.strip()
         if not module:
-            print("usage: %grade MODULE (tensors, broadcasting, autograd, cifar, backprop)")
+            print(f"usage: %grade MODULE ({', '.join(active().modules)})")
             return
         display(check(module, ipython))
 
