@@ -1,4 +1,4 @@
-"""A grading harness for the PyTorch practicals of Module 2.
+"""A grading harness for PyTorch practicals: any course with a ``course.toml`` (Module 2 is bundled).
 
 Student code runs in sandboxed worker processes and sends back plain data; this package's
 trusted side (the judge) compares that data with the reference solutions' and reports.

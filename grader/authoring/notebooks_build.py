@@ -5,7 +5,7 @@
 notebook and a module in step by hand: the module docstring and each function's or class's
 docstring become markdown cells, its stub (docstring left out) a code cell, other top-level
 statements (imports) code cells of their own, the course's own cells (``NOTEBOOK_CELLS``
-of ``grader/course/<module>.py``: data, training loops, plots) follow the definition the
+of the course's ``checks/<module>.py``: data, training loops, plots) follow the definition the
 course puts them after, and a last cell runs the grader on the notebook. That last cell is a shell escape, which the grader itself never runs when it
 grades the notebook.
 """

@@ -20,7 +20,7 @@ class Extras:
     sources: dict[str, Path] | None = None  # submission id -> what was handed in (--similarity)
     roster: lms.Roster | None = None  # --roster
     lms: str = "canvas"  # --lms canvas | moodle
-    lms_column: str = "Module 2"  # the LMS's grade column (Canvas: "Name (ID)")
+    lms_column: str = ""  # the LMS's grade column (Canvas: "Name (ID)"): the batch gives the assignment's title
 
 
 def similar(sources: dict[str, Path]) -> list[similarity.Pair]:
