@@ -11,6 +11,7 @@ has no ``__init__.py`` on purpose: a course's check files need not be a package.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -120,6 +121,10 @@ def test_a_batch_grades_a_class_on_the_whole_course(batch):
     assert (students["dave"]["score"], students["dave"]["max_score"]) == (10, 20)  # dave.py: norms, out of the class's total
     header = (out / "grades.csv").read_text().splitlines()[0].split(",")
     assert "vector_norms.lp_norms" in header and "moving_average.moving_average_windows" in header
+    rows = {r["id"]: r for r in csv.DictReader((out / "grades.csv").open())}  # a column per assignment too
+    assert (float(rows["erin"]["assignment norms"]), float(rows["erin"]["assignment smoothing"])) == (0, 10)
+    feedback = (out / "feedback" / "erin.md").read_text()
+    assert "| norms: " in feedback and "| 0/10 |" in feedback and "| 10/10 |" in feedback
 
 
 @pytest.mark.timeout(300)

@@ -104,14 +104,22 @@ def status_reason(entry: Entry) -> str:
     return ", ".join(sorted(failure_reasons(report)))
 
 
+def grouping_assignments(entries: list[Entry]) -> list:
+    """The assignments worth a column of their own: those that are not one module of the same name."""
+    found = {a.name: a for e in entries for a in e.report.assignments}
+    return [a for a in found.values() if a.modules != [a.name]]
+
+
 def write_csv(entries: list[Entry], path: Path) -> None:
-    modules, checks = module_names(entries), check_ids(entries)
-    rows = [["id", "total", "max", "percent", *modules, "status", "reason", *checks]]
+    modules, checks, assignments = module_names(entries), check_ids(entries), grouping_assignments(entries)
+    rows = [["id", "total", "max", "percent", *(f"assignment {a.name}" for a in assignments), *modules,
+             "status", "reason", *checks]]
     for entry in entries:
         report = entry.report
         points = {c.id: c.points for c in report.checks if c.status != SKIPPED}
         per_module = {m.name: m.points for m in report.modules}
         rows.append([entry.student, report.score, report.max_score, report.percent,
+                     *(report.assignment_score(a)[0] for a in assignments),
                      *(per_module.get(m, "") for m in modules), entry.status, status_reason(entry),
                      *(points.get(c, "") for c in checks)])
     write_atomic(path, csv_text(rows))  # cells a spreadsheet would run as formulas are quoted

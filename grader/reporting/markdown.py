@@ -1,6 +1,7 @@
 """Markdown feedback, fit for ``$GITHUB_STEP_SUMMARY`` and per-student feedback files.
 
-One table per module, the total, then each failure with its message. Everything that
+The total, the assignments graded (when several), one table per module, then each failure
+with its message. Everything that
 comes from the student (messages, printed output) is escaped so it cannot break a table
 or inject markup; printed output goes in fenced blocks a student cannot close early.
 """
@@ -44,6 +45,12 @@ def render(report: Report) -> str:
         details += f", {fmt(report.skipped_points)} points skipped"
     lines += [f"_{details}, graded in {report.duration:.1f} s_", ""]
     lines += [f"> {cell(note)}" for note in report.notes] + ([""] if report.notes else [])
+    if len(report.assignments) > 1:
+        lines += ["| Assignment | Points |", "|---|---:|"]
+        for assignment in report.assignments:
+            points, most = report.assignment_score(assignment)
+            lines.append(f"| {cell(assignment.name)}: {cell(assignment.title)} | {fmt(points)}/{fmt(most)} |")
+        lines.append("")
     for module in report.modules:
         lines += [f"### {cell(module.name)}: {fmt(module.points)}/{fmt(module.max_points)}", ""]
         if module.status != "ok" and module.message:
