@@ -217,3 +217,42 @@ def test_no_file_of_the_grader_names_the_second_course():
              for path in sorted((ROOT / "grader").rglob("*")) if path.is_file() and path.suffix != ".pyc"
              for match in [pattern.search(path.read_text(encoding="utf-8", errors="replace"))] if match]
     assert found == []
+
+
+PRYING = '''
+import pathlib as _pathlib
+
+def _attempt(action):
+    try:
+        return repr(action())[:60]
+    except Exception as exc:  # noqa: BLE001
+        return type(exc).__name__
+
+print("read:", _attempt(lambda: _pathlib.Path({solution!r}).read_text()[:20]))
+print("write:", _attempt(lambda: _pathlib.Path({planted!r}).write_text("x = 1")))
+'''
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("sandbox", ["bwrap", "process"])
+def test_a_submission_cannot_read_the_course_solutions_or_write_its_checks(tmp_path, env, sandbox):
+    """The sandbox binds this course's manifest and checks read-only where they live, and never
+    its solutions, as it does for the bundled course."""
+    from grader.isolation.sandbox import bwrap_problem
+
+    if sandbox == "bwrap" and bwrap_problem():
+        pytest.skip(bwrap_problem())
+    if sandbox == "process" and os.geteuid() != 0:
+        pytest.skip("process-mode workers hide the solutions only when the grader runs as root")
+    planted = COURSE / "checks" / f"planted_{sandbox}.py"
+    work = tmp_path / "hw"
+    work.mkdir()
+    (work / "vector_norms.py").write_text((SOLUTIONS / "vector_norms.py").read_text() + PRYING.format(
+        solution=str(SOLUTIONS / "vector_norms.py"), planted=str(planted)))
+    done = run_cli(str(work), "--sandbox", sandbox, "--json", str(tmp_path / "r.json"), cwd=COURSE, env=env)
+    assert done.returncode == 0, done.stderr
+    printed = report_of(tmp_path / "r.json")["stdout"]
+    assert re.search(r"read: (FileNotFoundError|PermissionError)", printed), printed
+    assert re.search(r"write: (FileNotFoundError|PermissionError|OSError)", printed), printed
+    assert not planted.exists()
+    assert report_of(tmp_path / "r.json")["score"] == 10  # the work itself is still graded

@@ -107,7 +107,7 @@ def status_reason(entry: Entry) -> str:
 def grouping_assignments(entries: list[Entry]) -> list:
     """The assignments worth a column of their own: those that are not one module of the same name."""
     found = {a.name: a for e in entries for a in e.report.assignments}
-    return [a for a in found.values() if a.modules != [a.name]]
+    return [a for a in found.values() if a.groups]
 
 
 def write_csv(entries: list[Entry], path: Path) -> None:

@@ -45,9 +45,9 @@ def render(report: Report) -> str:
         details += f", {fmt(report.skipped_points)} points skipped"
     lines += [f"_{details}, graded in {report.duration:.1f} s_", ""]
     lines += [f"> {cell(note)}" for note in report.notes] + ([""] if report.notes else [])
-    if len(report.assignments) > 1:
+    if report.assignment_lines:
         lines += ["| Assignment | Points |", "|---|---:|"]
-        for assignment in report.assignments:
+        for assignment in report.assignment_lines:
             points, most = report.assignment_score(assignment)
             lines.append(f"| {cell(assignment.name)}: {cell(assignment.title)} | {fmt(points)}/{fmt(most)} |")
         lines.append("")

@@ -55,6 +55,11 @@ class AssignmentResult:
     title: str
     modules: list[str]
 
+    @property
+    def groups(self) -> bool:
+        """More than one module of its own name: its total says something its modules' do not."""
+        return self.modules != [self.name]
+
 
 @dataclass
 class Report:
@@ -94,6 +99,11 @@ class Report:
     def percent(self) -> float:
         """Score out of 100 over the checks that could run (skipped ones do not count)."""
         return round(100.0 * self.score / self.max_score, 2) if self.max_score else 0.0
+
+    @property
+    def assignment_lines(self) -> list[AssignmentResult]:
+        """The assignments a report shows a line each for: several graded, not all plain modules."""
+        return self.assignments if len(self.assignments) > 1 and any(a.groups for a in self.assignments) else []
 
     def assignment_score(self, assignment: AssignmentResult) -> tuple[float, float]:
         """(points, max points over the checks that ran) of one assignment."""

@@ -91,9 +91,9 @@ def write(report: Report, stream: TextIO = sys.stdout, colour: bool | None = Non
             if len(lines) > 20:
                 out(style(f"  | [... {len(lines) - 20} more lines]", "dim"))
     out()
-    if len(report.assignments) > 1:
-        width = max(len(a.name) for a in report.assignments)
-        for assignment in report.assignments:
+    if report.assignment_lines:
+        width = max(len(a.name) for a in report.assignment_lines)
+        for assignment in report.assignment_lines:
             points, most = report.assignment_score(assignment)
             out(f"{one_line(assignment.name):<{width}}  {fmt(points) + '/' + fmt(most):>9}  "
                 + style(one_line(assignment.title), "dim"))
