@@ -124,7 +124,7 @@ class Grader:
                 pending[key] = submission, selected
                 runnable = [e for e in selected if not lacks_gpu(e, self.options.device)]
                 yield Job(name=key, root=submission.root, files=files, modules=submission.modules, checks=runnable,
-                          seeds=list(active().seeds[self.options.variant]), variant=self.options.variant,
+                          seeds=active().seeds_for(self.options.variant), variant=self.options.variant,
                           device=self.options.device, namespaces=submission.namespaces)
 
         def done(job: Job) -> None:

@@ -106,7 +106,7 @@ def clock(monkeypatch):
 def job_of(cases: int = 2, timeout: float = 10.0, namespaces: dict | None = None) -> Job:
     checks = [{"id": "tensors.a", "module": "tensors", "cases": cases, "timeout": timeout},
               {"id": "tensors.b", "module": "tensors", "cases": cases, "timeout": timeout}]
-    return Job(name="s", root="", modules=list(MODULES), checks=checks, seeds=[0] * cases,
+    return Job(name="s", root="", modules=list(MODULES), checks=checks, seeds={m: [0] * cases for m in MODULES},
                namespaces=namespaces or {}, started=1000.0)
 
 

@@ -41,6 +41,13 @@ def test_the_bundled_manifest_describes_module_2():
     assert "data" in course.ignore and "__MACOSX" in course.ignore
 
 
+def test_an_assignment_may_have_seeds_of_its_own():
+    course = parse(MINIMAL.replace('modules = ["alpha"]', 'modules = ["alpha"]\nseeds = { public = [5], hidden = [6] }')
+                   + '\n[[assignment]]\nname = "second"\nmodules = ["beta"]\n', Path("/course"))
+    assert course.seeds_for("public") == {"alpha": [5], "beta": [0]}
+    assert course.seeds_for("hidden") == {"alpha": [6], "beta": [1]}
+
+
 def test_defaults_fill_what_a_minimal_manifest_leaves_out():
     course = parse(MINIMAL, Path("/course"))
     assert course.checks == Path("/course/checks") and course.exercises == Path("/course/exercises")
@@ -57,6 +64,9 @@ def test_defaults_fill_what_a_minimal_manifest_leaves_out():
     (("hidden = [1]\n", ""), "[seeds]: missing key 'hidden'"),
     (("name = \"first\"", "name = \"first one\""), "assignment name 'first one' is not a valid name"),
     (("[seeds]", "[seed]"), "unknown table 'seed'"),
+    (("modules = [\"alpha\"]", "modules = [\"alpha\"]\nseeds = { public = [5] }"),
+     "[[assignment]] 1 (first): seeds: missing key 'hidden'"),
+    (("modules = [\"alpha\"]", "modules = [\"alpha\"]\nseeds = [5]"), "'seeds' must be a table, not a list"),
     (("name = \"Tiny\"", "name = \"Tiny"), "is not valid TOML"),
 ])
 def test_a_wrong_manifest_is_an_error_naming_the_key(change, named):

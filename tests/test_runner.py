@@ -28,7 +28,7 @@ class BrokenSandbox:
 
 @pytest.mark.timeout(60)
 def test_a_zygote_that_cannot_start_is_a_grader_error_with_its_reason(tmp_path):
-    job = Job(name="x", root=str(tmp_path), modules=["tensors"], checks=[], seeds=[0])
+    job = Job(name="x", root=str(tmp_path), modules=["tensors"], checks=[], seeds={"tensors": [0]})
     runner = Runner([Zygote(BrokenSandbox())])
     try:
         with pytest.raises(GraderError, match="ModuleNotFoundError: torch"):
@@ -56,7 +56,7 @@ def test_an_event_for_a_pipe_closed_earlier_in_the_same_batch_is_not_read():
     """A worker that ends closes its pipes, and a relaunched one may get the same numbers
     while events of the old ones are still to be handled: those must not read the new pipes."""
     def attempt(name):
-        job = Job(name=name, root=".", modules=[], checks=[], seeds=[])
+        job = Job(name=name, root=".", modules=[], checks=[], seeds={})
         job.stdout, job.stderr = Stream(100), Stream(100)
         return Attempt(job, None, Limits(), 0)
 

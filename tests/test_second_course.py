@@ -256,3 +256,18 @@ def test_a_submission_cannot_read_the_course_solutions_or_write_its_checks(tmp_p
     assert re.search(r"write: (FileNotFoundError|PermissionError|OSError)", printed), printed
     assert not planted.exists()
     assert report_of(tmp_path / "r.json")["score"] == 10  # the work itself is still graded
+
+
+@pytest.mark.timeout(300)
+def test_an_assignment_runs_its_own_public_and_hidden_seeds(tmp_path, env):
+    """smoothing states its own seeds in the manifest: its cases run on them, norms on the course's."""
+    work = tmp_path / "hw"
+    work.mkdir()
+    wrong = (SOLUTIONS / "moving_average.py").read_text().replace("1.0 / k", "1.0 / (k + 1)")
+    (work / "moving_average.py").write_text(wrong)
+    for variant, seed in (("public", 7), ("hidden", 70)):
+        flags = ["--hidden"] if variant == "hidden" else []
+        done = run_cli(str(work), *flags, "--json", str(tmp_path / f"{variant}.json"), cwd=COURSE, env=env)
+        assert done.returncode == 0, done.stderr
+        checks = {c["name"]: c for m in report_of(tmp_path / f"{variant}.json")["modules"] for c in m["checks"]}
+        assert checks["moving_average_windows"]["message"].startswith(f"case 1 (seed {seed}): "), checks

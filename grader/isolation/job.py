@@ -74,7 +74,7 @@ class Job:
     root: str  # folder holding the module files
     modules: list[str]
     checks: list[dict] | None  # catalogue entries in order; None: all (the reference run)
-    seeds: list[int]
+    seeds: dict[str, list[int]]  # module -> the seed of each case of its checks
     variant: str = "public"
     device: str = "cpu"
     trusted: bool = False  # the reference solutions: every check it reports is taken

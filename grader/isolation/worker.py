@@ -226,7 +226,7 @@ def run_job(spec: dict, channel: Channel) -> None:
             sub = SubmissionModule(staged, os.path.basename(filename), lost)
             device = spec.get("device", "cpu") if check.reference_device == "same" or not spec.get("trusted") else "cpu"
             for index in range(check.cases):
-                seed = spec["seeds"][index]
+                seed = spec["seeds"][check.module][index]
                 channel.send({"event": "start", "check": check.id, "case": index})
                 case = Case(seed, device=device, scratch=workdir)
                 outcome, value = run_case(check, sub, case, root)

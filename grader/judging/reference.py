@@ -80,7 +80,7 @@ def cache_key(solutions: Path, variant: str, device: str) -> str:
 
 
 def replay(raw: bytes) -> Job:
-    job = Job(name="reference", root="", modules=list(active().modules), checks=None, seeds=[], trusted=True)
+    job = Job(name="reference", root="", modules=list(active().modules), checks=None, seeds={}, trusted=True)
     for meta, value in wire.FrameReader().feed(raw):
         job.apply(meta, value)
     return job
@@ -90,7 +90,7 @@ def compute(solutions: Path, variant: str, device: str, limits: Limits = Limits(
     """Run every check against the solutions in a trusted, unsandboxed worker."""
     course = active()
     job = Job(name="reference", root=str(solutions), modules=list(course.modules), checks=None,
-              seeds=list(course.seeds[variant]), variant=variant, device=device, trusted=True,
+              seeds=course.seeds_for(variant), variant=variant, device=device, trusted=True,
               wants_catalogue=True, copy=False, raw=bytearray())
     runner = Runner([Zygote(ProcessSandbox(), preload=course.preload_for(course.modules), trusted=True)], limits)
     try:

@@ -69,7 +69,7 @@ def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> Ch
             result.duration = round(result.duration + actual.duration, 4)
             if actual.output:
                 outputs.append(actual.output)
-        prefix = f"case {case + 1} (seed {job.seeds[case]}): " if entry["cases"] > 1 else ""
+        prefix = f"case {case + 1} (seed {job.seeds[entry['module']][case]}): " if entry["cases"] > 1 else ""
         if expected is None or expected.outcome != "value":
             result.status, result.reason = ERROR, "reference_failed"
             result.message = f"the reference solution failed this check ({outcome_message(expected) if expected else 'no result'}); tell your instructor"
@@ -126,7 +126,7 @@ def failed_report(submission: Submission, reference: reference_mod.Reference, se
     with the reason (checks that need a GPU it does not have are skipped, as for anyone)."""
     unrunnable = ModuleStatus("error", submission.error, reason="not_gradable")
     job = Job(name=submission.student, root=submission.root, modules=submission.modules, checks=selected,
-              seeds=[], variant=variant, device=device, module_status={m: unrunnable for m in submission.modules})
+              seeds={}, variant=variant, device=device, module_status={m: unrunnable for m in submission.modules})
     report = judge(job, submission, reference, selected, sandbox)
     report.status = "error"
     return report

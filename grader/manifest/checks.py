@@ -61,7 +61,7 @@ def load_checks(course: Course) -> dict:
 def prepare(course: Course) -> None:
     """Compute what every worker would otherwise rebuild: a check file may define
     ``prepare(seeds)``, called here (by a zygote, before it forks) with every variant's seeds."""
-    seeds = [seed for variant in course.seeds.values() for seed in variant]
+    seeds = sorted({seed for variant in course.seeds for seeds in course.seeds_for(variant).values() for seed in seeds})
     name = package(course)
     for module in course.modules:
         hook = getattr(importlib.import_module(f"{name}.{module}"), "prepare", None)
@@ -73,8 +73,8 @@ def points_problems(course: Course, registry: dict) -> list[str]:
     """What is wrong with the points: an assignment whose checks do not add up to what the
     manifest says, a module with no checks, a check with more cases than seeds."""
     problems = []
-    max_cases = min(len(seeds) for seeds in course.seeds.values())
     for assignment in course.assignments:
+        max_cases = min(len(seeds) for seeds in (assignment.seeds or course.seeds).values())
         checks = []
         for module in assignment.modules:
             found = registry.get(module, [])

@@ -53,7 +53,13 @@ def active() -> Course:
     chosen = os.environ.get(ENV)
     if chosen:
         return load(folder_of(chosen))
-    return load(find_upward(Path.cwd()) or BUNDLED)
+    return load(found_from(os.getcwd()))
+
+
+@functools.lru_cache(maxsize=16)
+def found_from(cwd: str) -> Path:
+    """The course folder found from ``cwd`` upward (asked for many times a submission: once a folder)."""
+    return find_upward(Path(cwd)) or BUNDLED
 
 
 def use(path: str | Path | None) -> Course:

@@ -32,6 +32,7 @@ class Assignment:
     modules: tuple[str, ...]  # exercise modules: <module>.py handed in, or a notebook defining their names
     points: float | None  # the total the manifest states (selfcheck verifies it); None: the checks' sum
     preload: tuple[str, ...]  # heavy imports its checks need, paid once per zygote when it is graded
+    seeds: dict | None  # its own public and hidden seeds (as Course.seeds); None: the course's
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ class Course:
         wanted = set(modules)
         return tuple(a for a in self.assignments if wanted & set(a.modules))
 
+    def seeds_for(self, variant: str) -> dict[str, list[int]]:
+        """module -> the seeds its checks' cases use in ``variant`` (its assignment's, else the course's)."""
+        return {m: list((a.seeds or self.seeds)[variant]) for a in self.assignments for m in a.modules}
+
     def preload_for(self, modules) -> tuple[str, ...]:
         names = list(self.preload) + [p for a in self.covering(modules) for p in a.preload]
         return tuple(dict.fromkeys(names))
@@ -89,9 +94,10 @@ FIELDS = {
     "assignment": {
         "name": ("string", True, None), "title": ("string", False, ""), "modules": ("strings", True, None),
         "points": ("number", False, None), "preload": ("strings", False, []),
+        "seeds": ("table", False, None),
     },
 }
-WANTED = {"string": "a string", "number": "a number", "strings": "a list of strings", "integers": "a list of integers"}
+WANTED = {"string": "a string", "number": "a number", "table": "a table", "strings": "a list of strings", "integers": "a list of integers"}
 TOP = {"course": "table", "seeds": "table", "assignment": "list of tables"}
 
 
@@ -114,6 +120,8 @@ def fits(kind: str, value) -> bool:
         return isinstance(value, str)
     if kind == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "table":
+        return isinstance(value, dict)
     items = {"strings": str, "integers": int}[kind]
     return isinstance(value, list) and all(isinstance(v, items) and not isinstance(v, bool) for v in value)
 
@@ -164,9 +172,19 @@ def assignments_of(raw, where: str) -> tuple[Assignment, ...]:
             if module in modules:
                 raise ManifestError(f"{label}: module {module!r} is already in assignment {modules[module]!r}")
             modules[module] = name
+        seeds = None if keys["seeds"] is None else seeds_of(keys["seeds"], f"{label}: seeds")
         found.append(Assignment(name, keys["title"] or name, tuple(keys["modules"]), keys["points"],
-                                tuple(keys["preload"])))
+                                tuple(keys["preload"]), seeds))
     return tuple(found)
+
+
+def seeds_of(raw, where: str) -> dict:
+    """The public and hidden seeds of a ``[seeds]`` table (or an assignment's ``seeds``)."""
+    seeds = table(raw, "seeds", where)
+    for variant, values in seeds.items():
+        if not values:
+            raise ManifestError(f"{where}: {variant!r} is empty")
+    return {variant: tuple(values) for variant, values in seeds.items()}
 
 
 def parse(text: str, root: Path, where: str = MANIFEST) -> Course:
@@ -182,14 +200,11 @@ def parse(text: str, root: Path, where: str = MANIFEST) -> Course:
         if key not in raw:
             raise ManifestError(f"{where}: missing table [{key}]")
     course = table(raw["course"], "course", f"{where}: [course]")
-    seeds = table(raw["seeds"], "seeds", f"{where}: [seeds]")
-    for variant, values in seeds.items():
-        if not values:
-            raise ManifestError(f"{where}: [seeds] {variant!r} is empty")
+    seeds = seeds_of(raw["seeds"], f"{where}: [seeds]")
     return Course(
         root=root, name=course["name"], checks=root / course["checks"], solutions=root / course["solutions"],
         exercises=root / course["exercises"], notebooks=root / course["notebooks"],
-        seeds={variant: tuple(values) for variant, values in seeds.items()}, preload=tuple(course["preload"]),
+        seeds=seeds, preload=tuple(course["preload"]),
         ignore=tuple(dict.fromkeys(ALWAYS_IGNORED + tuple(course["ignore"]))), total=course["total"],
         release=tuple(course["release"]), assignments=assignments_of(raw.get("assignment"), where),
     )
