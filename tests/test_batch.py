@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -59,8 +60,8 @@ LOOPS = {"tensors": "while True:\n    pass\n"}
 EXITS = {"broadcasting": "def broadcast_shape(shape_a, shape_b):\n    import os\n    os._exit(3)\n"}
 
 
-def batch(subs: Path, out: Path, *extra: str, jobs: int = 2) -> subprocess.CompletedProcess:
-    return run_cli("batch", str(subs), "-o", str(out), "-j", str(jobs), *SELECT, *LIMITS, *extra)
+def batch(subs: Path, out: Path, *extra: str, jobs: int = 2, env: dict | None = None) -> subprocess.CompletedProcess:
+    return run_cli("batch", str(subs), "-o", str(out), "-j", str(jobs), *SELECT, *LIMITS, *extra, env=env)
 
 
 def attempts(out: Path) -> dict[str, int]:
@@ -77,9 +78,9 @@ def committed(out: Path) -> dict[str, int]:
         return {}
 
 
-def scratch_folders() -> set[Path]:
-    """The grader's scratch folders and their locks in the temporary directory."""
-    return set(Path(tempfile.gettempdir()).glob("grader-*"))
+def scratch_folders(folder: Path | None = None) -> set[Path]:
+    """The grader's scratch folders and their locks in the temporary directory (or ``folder``)."""
+    return set(Path(folder or tempfile.gettempdir()).glob("grader-*"))
 
 
 def check_points(report: dict) -> dict[str, float]:
@@ -125,8 +126,12 @@ def test_a_killed_batch_resumes_and_grades_nobody_twice(tmp_path, sig):
     for name, edits in {"a": {}, "b": LOOPS, "c": PARTIAL, "d": BROKEN}.items():
         student(subs, name, edits)
     cmd = [sys.executable, "-m", "grader", "batch", str(subs), "-o", str(out), "-j", "1", *SELECT, *LIMITS]
-    scratch_before = scratch_folders()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tmp = tmp_path / "tmp"  # a temporary directory of its own: no other grader's scratch comes and goes there
+    tmp.mkdir()
+    env = {"TMPDIR": str(tmp)}
+    scratch_before = scratch_folders(tmp)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
     try:
         deadline = time.monotonic() + 60
         while not committed(out):
@@ -141,12 +146,12 @@ def test_a_killed_batch_resumes_and_grades_nobody_twice(tmp_path, sig):
     done = attempts(out)
     assert 1 <= len(done) < 4
     # Ctrl-C cleans up; SIGKILL cannot, and the next run removes what it left
-    assert bool(scratch_folders() - scratch_before) == (sig == signal.SIGKILL)
-    again = batch(subs, out, jobs=1)
+    assert bool(scratch_folders(tmp) - scratch_before) == (sig == signal.SIGKILL)
+    again = batch(subs, out, jobs=1, env=env)
     assert again.returncode == 0, again.stderr
     assert f"{4 - len(done)} to grade, {len(done)} unchanged" in again.stderr
     assert attempts(out) == {"a": 1, "b": 1, "c": 1, "d": 1}
-    assert scratch_folders() - scratch_before == set()
+    assert scratch_folders(tmp) - scratch_before == set()
 
 
 @pytest.mark.timeout(180)
