@@ -168,4 +168,5 @@ def test_batch_for_one_assignment_writes_its_own_gradebook_and_exports(tmp_path)
     assert (float(rows["bob"]["total"]), float(rows["bob"]["max"])) == (0, 10)
     summary = json.loads((out / "backprop" / "summary.json").read_text())
     assert summary["count"] == 2 and [s["id"] for s in summary["not_gradable"]] == ["junk.txt"]
+    assert summary["course"].startswith("Module 2") and summary["assignments"] == ["backprop"]
     assert "assignment backprop (Practical 2: backpropagation) only" in summary["notes"]

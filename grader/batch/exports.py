@@ -71,6 +71,8 @@ def summary(entries: list[Entry], notes: list[str]) -> dict:
     percents = [e.report.percent for e in graded]
     q1, median, q3 = quartiles(percents) if percents else (None, None, None)
     return {
+        "course": next((e.report.course for e in entries if e.report.course), ""),
+        "assignments": list(dict.fromkeys(a.name for e in entries for a in e.report.assignments)),
         "count": len(graded),
         "not_gradable": [{"id": e.student, "source": e.source, "reason": status_reason(e)}
                          for e in entries if e not in graded],
