@@ -231,8 +231,16 @@ def grade_main(argv: list[str]) -> int:
     return EXIT_OK
 
 
+def command_first(argv: list[str]) -> list[str]:
+    """``--course DIR COMMAND ...`` as ``COMMAND --course DIR ...``: the option may come first."""
+    width = 1 if argv[:1] and argv[0].startswith("--course=") else 2 if argv[:1] == ["--course"] else 0
+    if width and len(argv) > width and argv[width] in COMMANDS:
+        return [argv[width], *argv[:width], *argv[width + 1:]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = command_first(list(sys.argv[1:] if argv is None else argv))
     from grader.manifest import ManifestError, use
 
     if argv and argv[0] in COURSELESS:

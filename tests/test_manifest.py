@@ -170,3 +170,12 @@ def test_batch_for_one_assignment_writes_its_own_gradebook_and_exports(tmp_path)
     assert summary["count"] == 2 and [s["id"] for s in summary["not_gradable"]] == ["junk.txt"]
     assert summary["course"].startswith("Module 2") and summary["assignments"] == ["backprop"]
     assert "assignment backprop (Practical 2: backpropagation) only" in summary["notes"]
+
+
+def test_course_may_come_before_the_sub_command():
+    from grader.cli import command_first
+
+    assert command_first(["--course", "c", "batch", "subs"]) == ["batch", "--course", "c", "subs"]
+    assert command_first(["--course=c", "selfcheck"]) == ["selfcheck", "--course=c"]
+    assert command_first(["--course", "c", "hw"]) == ["--course", "c", "hw"]  # a path to grade, not a command
+    assert command_first(["batch", "--course", "c"]) == ["batch", "--course", "c"]
