@@ -96,6 +96,14 @@ def test_a_python_file_is_matched_by_what_it_defines(tmp_path):
         resolve(tmp_path / "broken.py")
 
 
+@pytest.mark.timeout(300)
+def test_a_python_file_that_fails_to_import_is_named_as_handed_in(tmp_path):
+    (tmp_path / "dave.py").write_text((SOLUTIONS / "backprop.py").read_text() + "\nraise RuntimeError('oops')\n")
+    [report] = grade_all([resolve(tmp_path / "dave.py")], sandbox="process")
+    [module] = report.modules
+    assert module.status == "error" and module.message.startswith("importing dave.py failed: RuntimeError"), module
+
+
 def test_default_path_is_the_current_folder_when_it_holds_exercise_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli.default_path() == ROOT / "exercises"  # nothing here: the package's own stubs

@@ -143,6 +143,7 @@ def load_module(name: str, path: str, root: str, progress=lambda cell: None) -> 
     """
     if not os.path.isfile(path):
         return None, {"status": "missing", "reason": "missing_module", "message": f"{name}.py was not found in the submission"}
+    handed_in = os.path.basename(path)  # dave.py graded as a module says dave.py
     try:
         if path.endswith(".ipynb"):
             return notebook_run.load(name, path, progress)
@@ -153,10 +154,10 @@ def load_module(name: str, path: str, root: str, progress=lambda cell: None) -> 
     except SyntaxError as exc:
         line = (exc.text or "").strip()
         return None, {"status": "error", "reason": "syntax_error",
-                      "message": f"{name}.py does not parse: {exc.msg} (line {exc.lineno}: {line[:120]})"}
+                      "message": f"{handed_in} does not parse: {exc.msg} (line {exc.lineno}: {line[:120]})"}
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import included
         info = describe_exception(exc, root)
-        return None, {"status": "error", "reason": failure_reason(exc, "import_error"), "message": f"importing {name}.py failed: {info['message']}",
+        return None, {"status": "error", "reason": failure_reason(exc, "import_error"), "message": f"importing {handed_in} failed: {info['message']}",
                       "traceback": info["traceback"]}
     return module, {"status": "ok"}
 
