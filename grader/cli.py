@@ -56,12 +56,13 @@ def course_from(argv: list[str]):
     """Apply ``--course DIR`` (or ``--course=DIR``) of ``argv``; the course this run works on."""
     from grader.manifest import active, use
 
-    for index, arg in enumerate(argv):
+    chosen = None
+    for index, arg in enumerate(argv):  # the last one counts, as argparse reads it
         if arg == "--course" and index + 1 < len(argv):
-            return use(argv[index + 1])
-        if arg.startswith("--course="):
-            return use(arg.split("=", 1)[1])
-    return use(None)
+            chosen = argv[index + 1]
+        elif arg.startswith("--course="):
+            chosen = arg.split("=", 1)[1]
+    return use(chosen)
 
 
 def chosen_assignment(name: str | None):
@@ -175,8 +176,8 @@ def default_path() -> Path:
     here = Path.cwd()
     if any((here / f"{m}.py").is_file() for m in course.modules):
         return here
-    if (here / "exercises").is_dir():
-        return here / "exercises"
+    if (here / course.exercises.name).is_dir():
+        return here / course.exercises.name
     if any(here.glob("*.ipynb")):
         return here
     return course.exercises

@@ -80,7 +80,7 @@ def test_a_module_in_two_assignments_is_refused():
 
 
 def test_the_course_is_found_from_the_current_folder_upward(tmp_path, monkeypatch):
-    (tmp_path / "course.toml").write_text(MINIMAL)
+    tiny_course(tmp_path, "Tiny")
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
     assert find_upward(deep) == tmp_path.resolve()
@@ -92,7 +92,7 @@ def test_the_course_is_found_from_the_current_folder_upward(tmp_path, monkeypatc
 
 
 def test_use_and_the_environment_choose_a_course(tmp_path, monkeypatch):
-    (tmp_path / "course.toml").write_text(MINIMAL)
+    tiny_course(tmp_path, "Tiny")
     monkeypatch.setenv("GRADER_COURSE", str(tmp_path))
     assert active().name == "Tiny"
     monkeypatch.delenv("GRADER_COURSE")
@@ -118,7 +118,7 @@ def test_the_cli_names_a_broken_manifest_and_exits_2(tmp_path):
 
 @pytest.mark.timeout(120)
 def test_help_names_the_course_found_upward(tmp_path):
-    (tmp_path / "course.toml").write_text(MINIMAL)
+    tiny_course(tmp_path, "Tiny")
     (tmp_path / "sub").mkdir()
     assert "Grade exercises of Tiny" in run_cli("--help", cwd=tmp_path / "sub").stdout
     assert "Grade exercises of Module 2" in run_cli("--help", "--course", str(ROOT), cwd=tmp_path / "sub").stdout
@@ -179,3 +179,50 @@ def test_course_may_come_before_the_sub_command():
     assert command_first(["--course=c", "selfcheck"]) == ["selfcheck", "--course=c"]
     assert command_first(["--course", "c", "hw"]) == ["--course", "c", "hw"]  # a path to grade, not a command
     assert command_first(["batch", "--course", "c"]) == ["batch", "--course", "c"]
+
+
+@pytest.mark.parametrize("change, named", [
+    (("[[assignment]]", "[assignment]"), "write each assignment as [[assignment]] (two brackets"),
+    (("name = \"Tiny\"", "name = \" \""), "[course]: 'name' is empty"),
+    (("name = \"Tiny\"", "name = \"Tiny\"\nrelease = [\"../elsewhere\"]"), "release entry '../elsewhere' is outside"),
+])
+def test_more_wrong_manifests_are_named(change, named):
+    assert named in manifest_error(MINIMAL.replace(*change))
+
+
+def tiny_course(folder: Path, name: str) -> Path:
+    """A course of one module ``alpha`` whose one check needs no torch."""
+    (folder / "checks").mkdir(parents=True)
+    (folder / "course.toml").write_text(MINIMAL.replace("Tiny", name))
+    (folder / "checks" / "alpha.py").write_text(
+        "from grader.authoring.check import check\n\n\n@check(points=1)\ndef answer(sub, case):\n"
+        '    "The answer."\n    return sub.answer()\n')
+    return folder
+
+
+def test_a_course_whose_check_files_are_missing_is_named_before_anything_runs(tmp_path):
+    folder = tiny_course(tmp_path, "Tiny")
+    (folder / "checks" / "alpha.py").unlink()
+    with pytest.raises(ManifestError, match=r"the checks of 1 module\(s\) are missing: .*checks/alpha.py"):
+        load(folder)
+    done = run_cli("--course", str(folder), "-q")
+    assert done.returncode == 2 and "checks/alpha.py" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_two_courses_with_a_module_of_the_same_name_load_in_one_process(tmp_path):
+    from grader.manifest.checks import load_checks
+
+    first, second = (load(tiny_course(tmp_path / n, n)) for n in ("One", "Two"))
+    for course in (first, second, first):
+        [answer] = load_checks(course)["alpha"]
+        assert answer.scenario.__module__.endswith(".alpha") and answer.id == "alpha.answer"
+    assert load_checks(first)["alpha"][0] is not load_checks(second)["alpha"][0]
+
+
+@pytest.mark.timeout(120)
+def test_batch_into_a_file_is_a_usage_error(tmp_path):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "grades").write_text("a file")
+    for extra in ([], ["--assignment", "backprop"]):
+        done = run_cli("batch", str(tmp_path / "subs"), "-o", str(tmp_path / "grades"), *extra, cwd=tmp_path)
+        assert done.returncode == 2 and "is a file: -o needs a folder" in done.stderr and "Traceback" not in done.stderr

@@ -271,3 +271,35 @@ def test_an_assignment_runs_its_own_public_and_hidden_seeds(tmp_path, env):
         assert done.returncode == 0, done.stderr
         checks = {c["name"]: c for m in report_of(tmp_path / f"{variant}.json")["modules"] for c in m["checks"]}
         assert checks["moving_average_windows"]["message"].startswith(f"case 1 (seed {seed}): "), checks
+
+
+@pytest.mark.timeout(300)
+def test_a_release_leaves_out_solutions_kept_anywhere_in_the_course(tmp_path, env):
+    """Solutions in a sub-folder (and a link to them) are found at any depth, never shipped."""
+    course = tmp_path / "course"
+    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns("solutions", "reference", "__pycache__"))
+    shutil.copytree(SOLUTIONS, course / "private" / "solutions")
+    (course / "notes").mkdir()
+    (course / "notes" / "answers").symlink_to(course / "private" / "solutions")
+    manifest = course / "course.toml"
+    manifest.write_text(manifest.read_text().replace('solutions = "solutions"', 'solutions = "private/solutions"'))
+    out = tmp_path / "release"
+    built = run_cli("release", str(out), "--course", str(course), cwd=tmp_path, env=env)
+    assert built.returncode == 0, built.stderr
+    shipped = {p.relative_to(out).as_posix() for p in out.rglob("*")}
+    assert "checks/reference/public-cpu.bin" in shipped and "notes" in shipped
+    assert not [p for p in shipped if "solutions" in p or "answers" in p], shipped
+
+
+@pytest.mark.timeout(300)
+def test_a_course_whose_checks_folder_is_a_link_grades_in_bwrap(tmp_path, env):
+    from grader.isolation.sandbox import bwrap_problem
+
+    if bwrap_problem():
+        pytest.skip(bwrap_problem())
+    course = tmp_path / "course"
+    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns("checks", "__pycache__"))
+    shutil.copytree(COURSE / "checks", tmp_path / "kept-elsewhere", ignore=shutil.ignore_patterns("__pycache__"))
+    (course / "checks").symlink_to(tmp_path / "kept-elsewhere")
+    done = run_cli(str(course / "solutions"), "--sandbox", "bwrap", "-q", cwd=course, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "20/20", done.stderr

@@ -147,7 +147,7 @@ def check(
             requires_cuda=requires_cuda,
         )
         checks = REGISTRY.setdefault(mod, [])
-        if any(c.name == entry.name for c in checks):
+        if any(c.name == entry.name and c.scenario.__module__ == fn.__module__ for c in checks):
             raise ValueError(f"check {entry.id} is defined twice")
         checks.append(entry)
         fn.check = entry

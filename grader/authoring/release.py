@@ -18,17 +18,40 @@ from pathlib import Path
 from grader.judging import reference
 from grader.manifest import Course, active
 
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".grader-cache", "reference")
+CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", ".grader-cache", "reference")
+
+
+def secret_folders(course: Course) -> set[Path]:
+    """What never ships, at any depth: the course's solutions and the ones this run grades against."""
+    return {course.solutions.resolve(), reference.solutions_dir().resolve()}
 
 
 def shipped(course: Course) -> list[Path]:
     """What a release copies: the manifest's ``release`` list, else the course folder's
-    entries except its solutions, hidden files and caches."""
+    entries except hidden files and caches (solutions are left out wherever they are)."""
     if course.release:
         return [course.root / name for name in course.release]
-    solutions = reference.solutions_dir().resolve()
-    return [p for p in sorted(course.root.iterdir())
-            if not p.name.startswith((".", "__")) and p.resolve() != solutions]
+    return [p for p in sorted(course.root.iterdir()) if not p.name.startswith((".", "__"))]
+
+
+def ignored(secrets: set[Path]):
+    """``copytree``'s ignore: caches, and any folder that is (or links to) solutions."""
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return set(CACHES(folder, names)) | {n for n in names if (Path(folder) / n).resolve() in secrets}
+    return ignore
+
+
+def copy_course(course: Course, out: Path) -> None:
+    secrets = secret_folders(course)
+    for source in shipped(course):
+        if source.resolve() in secrets or any(source.resolve().is_relative_to(s) for s in secrets):
+            continue
+        target = out / source.relative_to(course.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=ignored(secrets))
+        elif source.is_file():
+            shutil.copy2(source, target)
 
 
 def build_release(out: Path) -> Path:
@@ -44,11 +67,7 @@ def build_release(out: Path) -> Path:
     if not reference.healthy(expected):
         raise RuntimeError("the reference solutions fail some checks; run `python -m grader selfcheck`")
     out.mkdir(parents=True)
-    for source in shipped(course):
-        if source.is_dir():
-            shutil.copytree(source, out / source.name, ignore=IGNORED)
-        elif source.is_file():
-            shutil.copy2(source, out / source.name)
+    copy_course(course, out)
     target = out / reference.shipped_path("public", "cpu").relative_to(course.root)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(reference.CACHE_FORMAT + bytes(job.raw))

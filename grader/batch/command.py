@@ -176,6 +176,9 @@ def main(argv: list[str]) -> int:
     modules = list(assignment.modules if assignment else active().modules)
     if assignment:
         out = out / assignment.name  # each assignment's gradebook and exports apart
+    blocking = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        parser_.error(f"{one_line(blocking)} is a file: -o needs a folder (a new one, or a batch's)")
     students, notes = roster(folder)
     from grader.batch.lms import RosterError
 

@@ -56,7 +56,7 @@ class ProcessSandbox:
             return argv
         if os.geteuid() != 0:
             return argv + ["--confine"]
-        hidden = [str(solutions_dir().resolve()), str(cache_dir().resolve())]
+        hidden = [str(folder) for folder in solution_folders()] + [str(cache_dir().resolve())]
         return argv + ["--confine", "--drop-privileges"] + [f"--hide={folder}" for folder in hidden]
 
 
@@ -68,7 +68,9 @@ class BwrapSandbox:
     def __init__(self, executable: str) -> None:
         self.executable = executable
 
-    def command(self, argv: list[str], scratch: Path, trusted: bool = False, env: dict | None = None) -> list[str]:
+    def command(self, argv: list[str], scratch: Path, trusted: bool = False, env: dict | None = None,
+                course: bool = True) -> list[str]:
+        """``course=False``: without the course's binds (the probe, which must not depend on a course)."""
         if trusted:
             return argv
         scratch = str(Path(scratch).resolve())
@@ -84,7 +86,7 @@ class BwrapSandbox:
             options += ["--size", str(TMP_BYTES)]
         options += ["--tmpfs", "/tmp"]
         options += system_binds() + python_binds()
-        options += ["--ro-bind", grader_dir, grader_dir] + course_binds()
+        options += ["--ro-bind", grader_dir, grader_dir] + (course_binds() if course else [])
         options += ["--bind", scratch, scratch, "--chdir", scratch, "--remount-ro", "/"]
         options += ["--clearenv"]
         for key, value in sorted((env or os.environ).items()):
@@ -95,16 +97,22 @@ class BwrapSandbox:
         return options + ["--"] + argv + ["--confine"]
 
 
+def solution_folders() -> list[Path]:
+    """The course's solutions and those this run grades against (``$GRADER_SOLUTIONS``)."""
+    return sorted({active().solutions.resolve(), solutions_dir().resolve()})
+
+
 def course_binds() -> list[str]:
     """The course's manifest and checks, read-only, wherever they live; never its solutions."""
     course = active()
     binds = ["--ro-bind", str(course.manifest), str(course.manifest)]
     checks = course.checks.resolve()
-    if not checks.is_relative_to(PACKAGE_ROOT / "grader"):
-        binds += ["--ro-bind", str(checks), str(checks)]
-    solutions = solutions_dir().resolve()
-    if solutions.is_relative_to(checks):  # a course that keeps its solutions among its checks
-        binds += ["--tmpfs", str(solutions)]
+    if not checks.is_relative_to(PACKAGE_ROOT / "grader"):  # at the path the workers import from (a link followed)
+        binds += ["--ro-bind", str(course.checks), str(course.checks)]
+    for solutions in solution_folders():  # solutions kept among the checks (or in grader/) are covered
+        inside_bound = solutions.is_relative_to(checks) or solutions.is_relative_to(PACKAGE_ROOT / "grader")
+        if inside_bound and solutions.is_dir():
+            binds += ["--tmpfs", str(solutions)]
     return binds
 
 
@@ -160,7 +168,7 @@ def bwrap_problem() -> str:
     executable = shutil.which("bwrap")
     if executable is None:
         return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    probe = BwrapSandbox(executable).command([sys.executable, "-c", "pass"], Path("/tmp"))
+    probe = BwrapSandbox(executable).command([sys.executable, "-c", "pass"], Path("/tmp"), course=False)
     try:
         result = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -49,13 +49,16 @@ def package(course: Course) -> str:
 
 
 def load_checks(course: Course) -> dict:
-    """Import every module's check file; return :data:`grader.authoring.check.REGISTRY`."""
+    """Import every module's check file; return the course's part of
+    :data:`grader.authoring.check.REGISTRY` (module -> checks): another course loaded in the
+    same process (a test, a notebook) may have a module of the same name."""
     from grader.authoring import check
 
     name = package(course)
     for module in course.modules:
         importlib.import_module(f"{name}.{module}")
-    return check.REGISTRY
+    return {module: [c for c in checks if c.scenario.__module__.startswith(name + ".")]
+            for module, checks in check.REGISTRY.items()}
 
 
 def prepare(course: Course) -> None:

@@ -8,6 +8,7 @@ must be a number, not a string``), never a traceback. Paths are relative to the 
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -64,9 +65,6 @@ class Course:
                 return assignment
         known = ", ".join(a.name for a in self.assignments)
         raise ManifestError(f"the course {self.name!r} has no assignment {name!r} (its assignments: {known})")
-
-    def assignment_of(self, module: str) -> Assignment:
-        return next(a for a in self.assignments if module in a.modules)
 
     def covering(self, modules) -> tuple[Assignment, ...]:
         """The assignments any of ``modules`` belongs to, in the manifest's order."""
@@ -155,6 +153,9 @@ def identifier(value: str, what: str, where: str) -> str:
 
 
 def assignments_of(raw, where: str) -> tuple[Assignment, ...]:
+    if isinstance(raw, dict):
+        raise ManifestError(f"{where}: write each assignment as [[assignment]] (two brackets: a list of tables), "
+                            "not [assignment]")
     if not isinstance(raw, list) or not raw:
         raise ManifestError(f"{where}: [[assignment]] must list at least one assignment")
     found, modules = [], {}
@@ -200,10 +201,16 @@ def parse(text: str, root: Path, where: str = MANIFEST) -> Course:
         if key not in raw:
             raise ManifestError(f"{where}: missing table [{key}]")
     course = table(raw["course"], "course", f"{where}: [course]")
+    if not course["name"].strip():
+        raise ManifestError(f"{where}: [course]: 'name' is empty")
     seeds = seeds_of(raw["seeds"], f"{where}: [seeds]")
+    place = lambda key: Path(os.path.normpath(root / course[key]))  # noqa: E731 - a linked folder keeps its path
+    for entry in course["release"]:
+        if not (root / entry).resolve().is_relative_to(root.resolve()):
+            raise ManifestError(f"{where}: [course]: release entry {entry!r} is outside the course folder")
     return Course(
-        root=root, name=course["name"], checks=root / course["checks"], solutions=root / course["solutions"],
-        exercises=root / course["exercises"], notebooks=root / course["notebooks"],
+        root=root, name=course["name"], checks=place("checks"), solutions=place("solutions"),
+        exercises=place("exercises"), notebooks=place("notebooks"),
         seeds=seeds, preload=tuple(course["preload"]),
         ignore=tuple(dict.fromkeys(ALWAYS_IGNORED + tuple(course["ignore"]))), total=course["total"],
         release=tuple(course["release"]), assignments=assignments_of(raw.get("assignment"), where),
@@ -217,4 +224,9 @@ def read(folder: Path) -> Course:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    return parse(text, folder.resolve(), str(path))
+    course = parse(text, folder.resolve(), str(path))
+    missing = [str(course.checks / f"{m}.py") for m in course.modules if not (course.checks / f"{m}.py").is_file()]
+    if missing:
+        raise ManifestError(f"{path}: the checks of {len(missing)} module(s) are missing: {', '.join(missing[:3])} "
+                            "(one check file per module of each [[assignment]], in the folder [course] checks names)")
+    return course
