@@ -6,7 +6,7 @@ course (``--course DIR``, else found from the current folder); ``new-course DIR`
 Exit codes (also in README and ``--help``):
   0  graded (whatever the score, unless --fail-under says otherwise)
   1  graded, but the score is below --fail-under
-  2  usage error: bad option, no such file
+  2  usage error: bad option, no such file, a course.toml that cannot be used
   3  grader error: the grader or the course itself is broken (not the student's fault)
   130 interrupted (Ctrl-C)
 """
@@ -25,7 +25,7 @@ EXIT_OK, EXIT_BELOW, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 1
 EXIT_CODES = """exit codes:
   0    graded (whatever the score, unless --fail-under says otherwise)
   1    graded, but the score is below --fail-under
-  2    usage error: bad option, no such file
+  2    usage error: bad option, no such file, a course.toml that cannot be used
   3    grader error: the grader or the course itself is broken
   130  interrupted (Ctrl-C)"""
 
