@@ -16,6 +16,14 @@ def solutions_dir() -> Path:
     return Path(os.environ.get("GRADER_SOLUTIONS") or active().solutions)
 
 
+def solution_folders() -> list[Path]:
+    """Every folder of solutions no student may see: the course's and the ones this run grades
+    against (``$GRADER_SOLUTIONS``), resolved."""
+    from grader.manifest import active
+
+    return sorted({active().solutions.resolve(), solutions_dir().resolve()})
+
+
 def cache_dir() -> Path:
     """The reference cache: ``$GRADER_CACHE`` or ``.grader-cache/`` of the checkout."""
     return Path(os.environ.get("GRADER_CACHE") or PACKAGE_ROOT / ".grader-cache")

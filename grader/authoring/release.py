@@ -17,13 +17,9 @@ from pathlib import Path
 
 from grader.judging import reference
 from grader.manifest import Course, active
+from grader.paths import solution_folders
 
 CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", ".grader-cache", "reference")
-
-
-def secret_folders(course: Course) -> set[Path]:
-    """What never ships, at any depth: the course's solutions and the ones this run grades against."""
-    return {course.solutions.resolve(), reference.solutions_dir().resolve()}
 
 
 def shipped(course: Course) -> list[Path]:
@@ -42,9 +38,9 @@ def ignored(secrets: set[Path]):
 
 
 def copy_course(course: Course, out: Path) -> None:
-    secrets = secret_folders(course)
+    secrets = set(solution_folders())  # never shipped, at any depth
     for source in shipped(course):
-        if source.resolve() in secrets or any(source.resolve().is_relative_to(s) for s in secrets):
+        if any(source.resolve().is_relative_to(s) for s in secrets):
             continue
         target = out / source.relative_to(course.root)
         target.parent.mkdir(parents=True, exist_ok=True)

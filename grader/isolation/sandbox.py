@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 from grader.manifest import active
-from grader.paths import PACKAGE_ROOT, cache_dir, solutions_dir
+from grader.paths import PACKAGE_ROOT, cache_dir, solution_folders
 
 #: Environment variables a sandboxed zygote keeps; everything else (tokens, CI secrets) is dropped.
 KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "GRADER_COURSE", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
@@ -95,11 +95,6 @@ class BwrapSandbox:
         options += ["--setenv", "HOME", scratch, "--setenv", "TMPDIR", "/tmp", "--setenv", "GRADER_PRIVATE_TMP", "1",
                     "--setenv", "MPLCONFIGDIR", os.path.join(scratch, ".matplotlib")]
         return options + ["--"] + argv + ["--confine"]
-
-
-def solution_folders() -> list[Path]:
-    """The course's solutions and those this run grades against (``$GRADER_SOLUTIONS``)."""
-    return sorted({active().solutions.resolve(), solutions_dir().resolve()})
 
 
 def course_binds() -> list[str]:
