@@ -52,9 +52,9 @@ def add_course_option(parser: argparse.ArgumentParser) -> None:
                              "course.toml in this folder or above, else the bundled Module 2 course")
 
 
-def course_from(argv: list[str]):
-    """Apply ``--course DIR`` (or ``--course=DIR``) of ``argv``; the course this run works on."""
-    from grader.manifest import active, use
+def course_from(argv: list[str]) -> None:
+    """Apply ``--course DIR`` (or ``--course=DIR``) of ``argv``: the course this run works on."""
+    from grader.manifest import use
 
     chosen = None
     for index, arg in enumerate(argv):  # the last one counts, as argparse reads it
@@ -62,7 +62,7 @@ def course_from(argv: list[str]):
             chosen = argv[index + 1]
         elif arg.startswith("--course="):
             chosen = arg.split("=", 1)[1]
-    return use(chosen)
+    use(chosen)
 
 
 def chosen_assignment(name: str | None):
@@ -143,9 +143,8 @@ def require_selected(grader, modules: list[str], expression: str) -> None:
 
 
 def grade_parser() -> argparse.ArgumentParser:
-    from grader.reporting import FILE_REPORTERS
-
     from grader.manifest import active
+    from grader.reporting import FILE_REPORTERS
 
     parser = argparse.ArgumentParser(
         prog="python -m grader",

@@ -104,15 +104,15 @@ def submission_for(student: Student, modules: list[str]) -> Submission:
     return submission
 
 
-def checks_version(options, select: str) -> str:
+def checks_version(options, select: str, modules: list[str]) -> str:
     """What a stored grade depends on besides the submission: grader, course, solutions,
-    variant, device, torch (the reference's cache key), which checks were selected, the
-    limits and the sandbox (a student who timed out is graded again with more time)."""
+    variant, device, torch (the reference's cache key), which modules and checks were
+    selected, the limits and the sandbox (a student who timed out is graded again with more time)."""
     from grader.judging.reference import cache_key, solutions_dir
     from grader.isolation.sandbox import choose
 
     key = cache_key(solutions_dir(), options.variant, options.device)
-    return f"{key}|{select.strip()}|{options.limits}|{choose(options.sandbox).name}"
+    return f"{key}|{','.join(modules)}|{select.strip()}|{options.limits}|{choose(options.sandbox).name}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -190,7 +190,7 @@ def main(argv: list[str]) -> int:
         notes.append(note)
     if assignment:
         notes.append(f"assignment {assignment.name} ({assignment.title}) only")
-    version = checks_version(options, args.select) + f"|{','.join(modules)}"
+    version = checks_version(options, args.select, modules)
     started = time.monotonic()
     with Gradebook(out / "gradebook.sqlite") as book:
         todo = [s for s in students if args.regrade or not book.is_current(s.id, s.content_hash, version)]

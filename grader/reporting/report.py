@@ -116,8 +116,11 @@ class Report:
                 "max_score": self.max_score, "skipped_points": self.skipped_points, "percent": self.percent}
         data["modules"] = [{**shallow(m), "checks": [shallow(c) for c in m.checks], "points": m.points,
                             "max_points": m.max_points} for m in self.modules]
-        data["assignments"] = [{**shallow(a), "modules": list(a.modules), "points": self.assignment_score(a)[0],
-                                "max_points": self.assignment_score(a)[1]} for a in self.assignments]
+        data["assignments"] = []
+        for assignment in self.assignments:
+            points, most = self.assignment_score(assignment)
+            data["assignments"].append({**shallow(assignment), "modules": list(assignment.modules), "points": points,
+                                        "max_points": most})
         return data
 
     @classmethod
