@@ -32,6 +32,20 @@ def timed(argv: list[str], env: dict) -> float:
     return time.perf_counter() - start
 
 
+def interleaved(commands: dict[str, list[str]], env: dict, rounds: int, width: int) -> dict[str, float]:
+    """Time every command once per round, all in the same rounds; print each one's runs and
+    median in a table ``width`` wide; return the medians."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, argv in commands.items():
+            times[name].append(timed(argv, env))
+    med = {name: statistics.median(values) for name, values in times.items()}
+    print(f"{'command':<{width}} {'median s':>9}  runs")
+    for name, values in times.items():
+        print(f"{name:<{width}} {med[name]:9.2f}  {' '.join(f'{v:.2f}' for v in values)}")
+    return med
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -47,14 +61,7 @@ def main() -> None:
         "grader solutions --runner spawn": [py, "-m", "grader", "solutions", "-q", "--runner", "spawn"],
     }
     cold = timed(commands["grader solutions (all modules)"], env)  # computes and caches the reference
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(args.rounds):
-        for name, argv in commands.items():
-            times[name].append(timed(argv, env))
-    med = {name: statistics.median(values) for name, values in times.items()}
-    print(f"{'command':<36} {'median s':>9}  runs")
-    for name, values in times.items():
-        print(f"{name:<36} {med[name]:9.2f}  {' '.join(f'{v:.2f}' for v in values)}")
+    med = interleaved(commands, env, args.rounds, 36)
     print(f"{'grader solutions, cold reference':<36} {cold:9.2f}  (first run: reference computed and cached)")
     base, base_tv = med["import torch"], med["import torch, torchvision"]
     print()
