@@ -98,7 +98,10 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--total-timeout", type=float, default=120.0, metavar="S",
                         help="seconds allowed per submission in total (default: 120)")
     parser.add_argument("--memory", type=int, default=2048, metavar="MB",
-                        help="memory a submission may allocate (default: 2048 MB)")
+                        help="memory a submission may allocate, private and shared (default: 2048 MB)")
+    parser.add_argument("--gpu-memory", type=int, default=None, metavar="MB",
+                        help="GPU memory a submission may hold on --device cuda (default: 90%% of the card "
+                             "shared equally by the -j workers)")
     parser.add_argument("--refresh-reference", action="store_true",
                         help="recompute the reference results instead of using the cache")
 
@@ -126,7 +129,11 @@ def options_from(args: argparse.Namespace, jobs: int = 1):
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     device, note = resolve_device(args.device)
-    limits = Limits(check_timeout=args.timeout, submission_timeout=args.total_timeout, memory=args.memory << 20)
+    for name in ("memory", "gpu_memory"):
+        if getattr(args, name) is not None and getattr(args, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} takes a number of MB above 0")
+    limits = Limits(check_timeout=args.timeout, submission_timeout=args.total_timeout, memory=args.memory << 20,
+                    gpu_memory=None if args.gpu_memory is None else args.gpu_memory << 20)
     options = Options(variant="hidden" if args.hidden else "public", device=device, sandbox=args.sandbox,
                       runner=args.runner, jobs=jobs, selection=selection, limits=limits, refresh_reference=args.refresh_reference)
     return options, note

@@ -81,8 +81,8 @@ class Grader:
         zygotes = [client(self.sandbox, options.preload, huge_pages=huge_pages) for _ in range(jobs)]
         self.runner = Runner(zygotes, options.limits)
         try:
-            # the reference is trusted: the students' (perhaps tight) limits are not its limits
-            self.reference = reference_mod.load(options.variant, options.device, refresh=options.refresh_reference)
+            self.reference = reference_mod.load(options.variant, options.device, refresh=options.refresh_reference,
+                                                limits=options.limits.for_reference())
         except BaseException:
             self.runner.close()
             raise

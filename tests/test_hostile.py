@@ -61,6 +61,8 @@ COMMON = {
     "loop_at_import": load_fails(r"did not finish loading within 5 s", fast=False),
     "loop_in_call": call_fails(r"your code timed out after 2 s", fast=False),
     "memory_bomb": call_fails(r"MemoryError"),
+    "reserve_address_space": Expect(FULL),
+    "shared_memory_bomb": call_fails(r"used more than 512 MB of shared memory"),
     "segfault": call_fails(r"crashed \(segmentation fault\)"),
     "os_exit_at_import": load_fails(r"exited the process \(status 0\) instead of returning"),
     "os_exit_in_call": call_fails(r"exited the process \(status 0\) instead of returning"),

@@ -23,7 +23,8 @@ class Limits:
     check_timeout: float | None = None  # overrides every check's own timeout when set
     import_timeout: float = 20.0
     submission_timeout: float = 120.0
-    memory: int = 2 << 30  # bytes of address space beyond what the zygote already maps
+    memory: int = 2 << 30  # bytes of private memory (RLIMIT_DATA) beyond what the zygote already maps, and of shared memory
+    gpu_memory: int | None = None  # bytes of GPU memory per job; None: an equal share of the card per zygote
     cpu: int = 300  # CPU seconds per worker
     fsize: int = 64 << 20
     nofile: int = 256
@@ -32,6 +33,11 @@ class Limits:
     results: int = 256 << 20  # bytes of result frames after which the worker is stopped
     keep_output: int = 32 << 10  # bytes of each stream shown in the feedback
     restarts: int = 20
+
+    def for_reference(self) -> "Limits":
+        """The trusted reference's limits: the students' memory bound where it is larger than the
+        default (a course whose checks need more), never a tighter one; the default deadlines."""
+        return Limits(memory=max(self.memory, Limits.memory), gpu_memory=self.gpu_memory)
 
     def for_worker(self) -> dict:
         limits = {"memory": self.memory, "cpu": self.cpu, "fsize": self.fsize, "nofile": self.nofile}

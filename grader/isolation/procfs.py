@@ -12,12 +12,8 @@ import signal
 import time
 
 
-def descendants() -> dict[int, str]:
-    """Every process below this one (pid -> state letter), found by walking /proc's parent links.
-
-    A walk rather than a process group or session: student code can leave both with
-    ``setsid``, but not the tree, because orphans re-parent to this subreaper.
-    """
+def children_map() -> dict[int, list[tuple[int, str]]]:
+    """Every process on the machine by its parent: ppid -> [(pid, state letter)], read from /proc."""
     children_of: dict[int, list[tuple[int, str]]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -28,8 +24,19 @@ def descendants() -> dict[int, str]:
         except (OSError, IndexError):
             continue  # exited while we looked
         children_of.setdefault(int(fields[1]), []).append((int(entry), fields[0]))
+    return children_of
+
+
+def descendants(root: int | None = None, children_of: dict[int, list[tuple[int, str]]] | None = None) -> dict[int, str]:
+    """Every process below ``root`` (default: this one), pid -> state letter, found by walking
+    /proc's parent links (``children_of``: a :func:`children_map` already read).
+
+    A walk rather than a process group or session: student code can leave both with
+    ``setsid``, but not the tree, because orphans re-parent to this subreaper.
+    """
+    children_of = children_map() if children_of is None else children_of
     below: dict[int, str] = {}
-    frontier = [os.getpid()]
+    frontier = [os.getpid() if root is None else root]
     while frontier:
         for pid, state in children_of.get(frontier.pop(), ()):
             if pid not in below:

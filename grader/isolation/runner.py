@@ -21,6 +21,7 @@ from grader.isolation.attempt import Attempt
 from grader.isolation.attribution import give_up, record_failure
 from grader.isolation.job import Job, Stream
 from grader.isolation.limits import DRAIN_TIME, Limits
+from grader.isolation.memory_watch import SAMPLE_EVERY, GpuMeter, for_platform
 from grader.isolation.zygote import Op
 from grader.isolation.zygote_client import Zygote
 
@@ -32,6 +33,8 @@ class Runner:
         self.zygotes = zygotes
         self.limits = limits
         self.selector = selectors.DefaultSelector()
+        self.watch = for_platform(limits.memory)  # what no rlimit bounds: shared and GPU memory
+        self.gpu_opened = False
         for z in zygotes:
             z.start()
             self.selector.register(z.sock, selectors.EVENT_READ, ("zygote", z))
@@ -67,6 +70,9 @@ class Runner:
             self.poll(finished.append)
 
     def begin(self, job: Job, zygote: Zygote) -> None:
+        if job.device.startswith("cuda") and self.watch is not None and not self.gpu_opened:
+            self.gpu_opened = True
+            self.watch.watch_gpu(GpuMeter.open(), self.limits.gpu_memory, len(self.zygotes))
         job.started = job.started or time.monotonic()
         job.stdout = job.stdout or Stream(self.limits.keep_output)
         job.stderr = job.stderr or Stream(self.limits.keep_output)
@@ -103,7 +109,8 @@ class Runner:
     def poll(self, on_done: Callable[[Job], None]) -> None:
         deadlines = [z.attempt.next_deadline() for z in self.zygotes if z.attempt]
         timeout = max(0.0, min(deadlines, default=time.monotonic() + 1.0) - time.monotonic())
-        for key, _ in self.selector.select(min(timeout, 1.0)):
+        longest = SAMPLE_EVERY if deadlines and self.watch is not None else 1.0
+        for key, _ in self.selector.select(min(timeout, longest)):
             if self.selector.get_map().get(key.fd) is not key:
                 # An earlier event of this batch closed it (a worker ended) and a new pipe may
                 # already have its number: reading it would take another worker's output.
@@ -114,6 +121,7 @@ class Runner:
             else:
                 self.on_pipe(key.fd, owner)
         self.enforce_deadlines()
+        self.enforce_memory()
 
     def on_zygote(self, zygote: Zygote, on_done) -> None:
         msg = zygote.receive()
@@ -122,6 +130,8 @@ class Runner:
             return
         if msg["op"] == Op.READY:
             zygote.ready, zygote.failed_starts = True, 0
+            if self.watch is not None and zygote.proc is not None:
+                self.watch.ready(zygote.proc.pid)
         elif msg["op"] == Op.EXITED:
             attempt = zygote.attempt
             if attempt is not None:
@@ -205,6 +215,17 @@ class Runner:
                 z.terminate()
             else:
                 self.kill(attempt, *attempt.overdue(now))
+
+    def enforce_memory(self) -> None:
+        """Stop a job whose tree holds more shared or GPU memory than its budget."""
+        live = [z for z in self.zygotes if z.attempt is not None and z.attempt.kill_message is None and z.proc]
+        if not live or self.watch is None or not self.watch.due(time.monotonic()):
+            return
+        sample = self.watch.sample()
+        for z in live:
+            problem = self.watch.over(z.proc.pid, sample)
+            if problem:
+                self.kill(z.attempt, *problem)
 
     def kill(self, attempt: Attempt, message: str, reason: str) -> None:
         attempt.mark_killed(message, reason)

@@ -161,9 +161,10 @@ def read(path: Path, secret: bytes | None = None) -> Reference | None:
     return Reference.of(job)
 
 
-def load(variant: str = "public", device: str = "cpu", refresh: bool = False) -> Reference:
+def load(variant: str = "public", device: str = "cpu", refresh: bool = False, limits: Limits = Limits()) -> Reference:
     """The reference for this variant and device: from the cache when it is current, from
-    the file a student release ships when there is no solutions/ folder, else computed."""
+    the file a student release ships when there is no solutions/ folder, else computed
+    under ``limits``."""
     solutions = solutions_dir()
     if not solutions.is_dir():
         shipped = read(shipped_path(variant, device))
@@ -176,7 +177,7 @@ def load(variant: str = "public", device: str = "cpu", refresh: bool = False) ->
     cached = None if refresh or secret is None else read(path, secret)
     if cached is not None:
         return cached
-    job = compute(solutions, variant, device)
+    job = compute(solutions, variant, device, limits)
     reference = Reference.of(job)
     if healthy(reference) and secret is not None:
         store(path, sign(bytes(job.raw), secret))
