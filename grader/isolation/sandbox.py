@@ -32,7 +32,8 @@ from grader.paths import PACKAGE_ROOT, cache_dir, solution_folders
 
 #: Environment variables a sandboxed zygote keeps; everything else (tokens, CI secrets) is dropped.
 KEPT_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "GRADER_COURSE", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE",
-            "MPLBACKEND", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "GRADER_DEBUG")
+            "MPLBACKEND", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "GRADER_DEBUG",
+            "PYTORCH_NVML_BASED_CUDA_CHECK")
 
 
 #: Files of the bound system a student must not read (printing them would put them in a report).

@@ -73,6 +73,9 @@ class Zygote:
         env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         env.setdefault("MPLBACKEND", "Agg")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        # torch.cuda.is_available() then asks NVML instead of creating a CUDA context: a process
+        # that forks workers must never hold one (a forked child cannot use it)
+        env["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
         env.update([self.tag.split("=", 1)])
         return env
 
