@@ -17,6 +17,7 @@ LABELS = {
     "pipe_abuse": "result pipe abuse",
     "oversized_results": "oversized results",
     "memory": "memory",
+    "device_error": "GPU error",
     "output_flood": "output flood",
     "syntax_error": "syntax error",
     "import_error": "import error",
@@ -32,7 +33,7 @@ LABELS = {
 }
 
 #: the codes a worker may claim for itself; anything else it sends reads as "raised"
-WORKER_CLAIMS = ("exit", "memory", "syntax_error", "import_error", "missing_module", "missing_name",
+WORKER_CLAIMS = ("exit", "memory", "device_error", "syntax_error", "import_error", "missing_module", "missing_name",
                  "not_implemented", "raised", "signature", "wrong_answer", "notebook_unparsable",
                  "oversized_results")
 

@@ -7,7 +7,7 @@ import signal
 
 from grader.isolation.attempt import Attempt
 from grader.isolation.job import CheckOutcome, ModuleStatus
-from grader.isolation.zygote import WORKER_FAILED
+from grader.isolation.zygote import DEVICE_LOST, WORKER_FAILED
 
 #: signal -> (reason code, words for the student)
 SIGNAL_REASONS = {
@@ -37,6 +37,10 @@ def exit_reason(status: int | None) -> tuple[str, str]:
     return "exit", f"your code exited the process (status {code}) instead of returning"
 
 
+def device_lost(status: int | None) -> bool:
+    return status is not None and status >= 0 and os.WIFEXITED(status) and os.WEXITSTATUS(status) == DEVICE_LOST
+
+
 def record_failure(attempt: Attempt) -> None:
     """Say why the worker stopped, against the check or module it was busy with."""
     if attempt.kill_message is not None:
@@ -44,6 +48,8 @@ def record_failure(attempt: Attempt) -> None:
     else:
         reason, message = exit_reason(attempt.exit_status)
     job = attempt.job
+    if attempt.current is None and device_lost(attempt.exit_status):
+        return  # the case that broke the GPU context has its result: the rest runs in a fresh worker
     if attempt.current is not None:
         check_id, case = attempt.current
         job.results.setdefault(check_id, {})[case] = CheckOutcome("killed", message, reason=reason)

@@ -25,6 +25,36 @@ MAX_CAPTURE = 64 * 1024
 SIGNATURE_ERROR = re.compile(r"TypeError: .*(positional argument|keyword argument|required (positional|keyword))")
 
 
+class DeviceLost(Exception):
+    """A CUDA error left this worker's GPU context unusable: the rest of the job needs a fresh worker."""
+
+
+def device_probe(device: str):
+    """A function telling whether the GPU context is lost, bound before any student import
+    (``torch.cuda.synchronize`` re-raises a sticky error such as a device-side assert)."""
+    if not device.startswith("cuda"):
+        return lambda: False
+    import torch
+
+    synchronize = torch.cuda.synchronize
+
+    def lost() -> bool:
+        try:
+            synchronize()
+        except Exception:  # noqa: BLE001 - any error here means the context is gone
+            return True
+        return False
+
+    return lost
+
+
+def lost_device(outcome: dict) -> dict:
+    """The failed case's record once its CUDA error has poisoned the context."""
+    return {**outcome, "reason": "device_error",
+            "message": f"{outcome.get('message', '')} (a CUDA error that breaks the GPU context, such as a "
+                       "device-side assert: your other checks run in a fresh worker)".strip()}
+
+
 class MissingName(AttributeError):
     """The submission does not define a name a check uses (perhaps in a cell that does not parse)."""
 
@@ -195,8 +225,11 @@ def select_checks(modules: list[str], only: list[str] | None, device: str) -> li
 
 
 def run_job(spec: dict, channel: Channel) -> None:
-    """The worker's whole life: ``spec`` says what to load and which checks to run."""
+    """The worker's whole life: ``spec`` says what to load and which checks to run.
+
+    Raises :class:`DeviceLost` after the result of a case whose CUDA error broke the context."""
     bind_facts()  # before the first student import: the facts checks compute stay the grader's
+    context_lost = device_probe(spec.get("device", "cpu"))
     root = os.path.abspath(spec["root"])
     sys.path.insert(0, root)
     workdir = spec.get("cwd") or root
@@ -231,5 +264,9 @@ def run_job(spec: dict, channel: Channel) -> None:
                 channel.send({"event": "start", "check": check.id, "case": index})
                 case = Case(seed, device=device, scratch=workdir)
                 outcome, value = run_case(check, sub, case, root)
+                broke_device = outcome["outcome"] == "error" and context_lost()
+                outcome = lost_device(outcome) if broke_device else outcome
                 channel.send({"event": "result", "check": check.id, "case": index, **outcome}, value)
+                if broke_device:
+                    raise DeviceLost(check.id)
     channel.send({"event": "done"})

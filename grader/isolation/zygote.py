@@ -39,6 +39,8 @@ from grader.isolation.scratch import remove_tree
 
 #: The exit status of a worker whose own machinery failed, not the student's code (grader.isolation.runner words it).
 WORKER_FAILED = 70
+#: The exit status of a worker whose GPU context a case broke (its result already sent): the rest needs a fresh one.
+DEVICE_LOST = 71
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
@@ -153,14 +155,17 @@ def run_worker(spec: dict, fds: list[int], confinement: confine.Confinement) -> 
         import torch
 
         torch.set_num_threads(1)  # -j workers share the cores; one thread each
-        from grader.isolation.worker import Channel, run_job
+        from grader.isolation.worker import Channel, DeviceLost, run_job
 
         if sys.platform.startswith("linux"):  # seccomp, mount namespaces and the drop are Linux's
             # the server's pid makes the uid unique among live servers (see grader.isolation.confine)
             confine.apply(confinement, spec["cwd"], confine.UID_BASE + os.getppid())
         apply_limits(spec.get("limits", {}))  # after the drop: RLIMIT_NPROC binds the new uid
 
-        run_job(spec, Channel(result_fd))
+        try:
+            run_job(spec, Channel(result_fd))
+        except DeviceLost:
+            status = DEVICE_LOST
     except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
         status = WORKER_FAILED
     finally:
