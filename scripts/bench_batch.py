@@ -126,11 +126,12 @@ class PeakMemory:
         return self.peak, self.peak_pss
 
 
-def run_batch(subs: Path, out: Path, jobs: int, sandbox: str, env: dict) -> tuple[float, tuple[int, int], str]:
+def run_batch(subs: Path, out: Path, jobs: int, sandbox: str, env: dict,
+              extra: tuple[str, ...] = ()) -> tuple[float, tuple[int, int], str]:
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(subs), "-o", str(out), "-j", str(jobs),
-                             "--sandbox", sandbox, *COMMON], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             "--sandbox", sandbox, *COMMON, *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     memory = PeakMemory(proc.pid)
     stdout, _ = proc.communicate()

@@ -83,3 +83,108 @@ def test_tf32_result_fails_the_cpu_tolerance_and_passes_the_cuda_one():
     assert not compare(data(reference), data(gram.cpu()), policy, device="cpu").passed
     verdict = compare(data(reference), data(gram), policy, device="cuda:0")
     assert verdict.passed, verdict.message
+
+
+# ---------------------------------------------------------------- hostile on CUDA
+# Each case is appended to solutions/tensors.py and redefines add_inplace_ (2 points), whose
+# inputs are on the GPU in a CUDA run; every case is graded between two honest submissions.
+HOSTILE_CUDA = {
+    # a device-side assert poisons the context: that check fails, the rest run in a fresh worker
+    "device_assert": ('''
+def add_inplace_(x, y):
+    x.view(-1)[torch.tensor([10 ** 6], device=x.device)] = 0
+    torch.cuda.synchronize()
+    return x.add_(y)
+''', "device_error"),
+    # a kernel that never ends: the check's deadline kills the worker
+    "endless_kernel": ('''
+def add_inplace_(x, y):
+    torch.cuda._sleep(1 << 62)
+    torch.cuda.synchronize()
+    return x.add_(y)
+''', "timeout"),
+    # filling the GPU: stopped at its budget (4 GiB here), long before the card is full
+    "fill_gpu": ('''
+import time
+def add_inplace_(x, y):
+    hoard = []
+    for _ in range(100):
+        hoard.append(torch.empty(1 << 30, dtype=torch.uint8, device=x.device))
+        time.sleep(0.05)
+    return x.add_(y)
+''', "memory"),
+    # tensors left on the device (within budget): full marks, and gone before the next student
+    "leave_tensors": ('''
+LEFT = []
+_add_inplace = add_inplace_
+def add_inplace_(x, y):
+    LEFT.append(torch.empty(3 << 30, dtype=torch.uint8, device=x.device))
+    return _add_inplace(x, y)
+''', ""),
+}
+CALL = "tensors.add_inplace_mutates"
+
+
+def verdicts(report) -> list[tuple]:
+    return [(c.id, c.status, c.points) for c in report.checks]
+
+
+@pytest.fixture(scope="module")
+def hostile_cuda(tmp_path_factory):
+    from grader.isolation.limits import Limits
+    from grader.isolation.memory_watch import GpuMeter
+    from grader.judging.selection import Selection
+    from grader.session import Grader, Options
+    from grader.submissions.resolve import resolve
+
+    tmp = tmp_path_factory.mktemp("hostile-cuda")
+    order = ["control"] + [c for case in HOSTILE_CUDA for c in (case, "control")]
+    subs = []
+    for number, case in enumerate(order):
+        folder = tmp / f"{number:02d}-{case}"
+        folder.mkdir()
+        extra = "" if case == "control" else HOSTILE_CUDA[case][0]
+        (folder / "tensors.py").write_text((SOLUTIONS / "tensors.py").read_text() + "\n" + extra)
+        subs.append(resolve(folder / "tensors.py"))
+    reports = {}
+    options = Options(device="cuda", sandbox="process", selection=Selection("tensors"),
+                      limits=Limits(check_timeout=8, gpu_memory=4 << 30))
+    with Grader(options) as grader:
+        grader.grade(subs, lambda sub, report: reports.__setitem__(id(sub), report))
+        meter = GpuMeter.open()
+        zygote_trees = {z.proc.pid for z in grader.runner.zygotes}
+        import psutil
+        ours = zygote_trees | {p.pid for pid in zygote_trees for p in psutil.Process(pid).children(recursive=True)}
+        held = {pid: used for pid, used in (meter.usage() if meter else {}).items() if pid in ours}
+    return [reports[id(s)] for s in subs], order, held
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_CUDA))
+def test_hostile_on_cuda_gets_its_reason_and_harms_no_neighbour(hostile_cuda, case):
+    reports, order, _ = hostile_cuda
+    control = reports[0]
+    assert control.score == control.max_score > 0
+    report = reports[order.index(case)]
+    after = reports[order.index(case) + 1]
+    assert verdicts(after) == verdicts(control), f"the student after {case} was graded differently"
+    reason = HOSTILE_CUDA[case][1]
+    [check] = [c for c in report.checks if c.id == CALL]
+    if not reason:
+        assert verdicts(report) == verdicts(control)
+        return
+    assert (check.status, check.reason) == ("failed", reason), check.message
+    assert report.score == control.score - check.max_points, [(c.id, c.status, c.message) for c in report.checks]
+
+
+def test_no_worker_holds_gpu_memory_after_the_class(hostile_cuda):
+    _, _, held = hostile_cuda
+    assert held == {}
+
+
+def test_solutions_score_full_marks_on_cuda_under_bwrap(tmp_path):
+    from grader.isolation.sandbox import bwrap_problem
+
+    if bwrap_problem():
+        pytest.skip(f"bubblewrap sandbox unavailable: {bwrap_problem()}")
+    report, _ = grade_json(tmp_path, str(SOLUTIONS), "--sandbox", "bwrap")
+    assert report["sandbox"] == "bwrap" and report["percent"] == 100.0 and report["skipped_points"] == 0
