@@ -78,7 +78,7 @@ class Grader:
         jobs = max(1, options.jobs)
         huge_pages = options.submission_count >= HUGE_PAGES_FROM * jobs
         client = client_for(self.runner_name)
-        zygotes = [client(self.sandbox, options.preload, huge_pages=huge_pages) for _ in range(jobs)]
+        zygotes = [client(self.sandbox, options.preload, huge_pages=huge_pages, device=options.device) for _ in range(jobs)]
         self.runner = Runner(zygotes, options.limits)
         try:
             self.reference = reference_mod.load(options.variant, options.device, refresh=options.refresh_reference,

@@ -60,11 +60,13 @@ def as_options(confinement: Confinement) -> list[str]:
             + [f"--hide={folder}" for folder in confinement.hide])
 
 
-def apply(confinement: Confinement, workdir: str, uid: int) -> None:
-    """Confine the calling (forked, single-threaded) worker for good."""
+def apply(confinement: Confinement, workdir: str | None, uid: int) -> None:
+    """Confine the calling (forked, single-threaded) worker for good. ``workdir`` None: a spare
+    worker, whose job's folder does not exist yet (the zygote hands it over later, as root)."""
     if confinement.drop:
         hide(confinement.hide)
-        hand_over(workdir, uid)
+        if workdir is not None:
+            hand_over(workdir, uid)
         drop_to(uid)
     if confinement.seccomp:
         seccomp.install()

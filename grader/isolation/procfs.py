@@ -55,8 +55,9 @@ def reap() -> None:
             return
 
 
-def sweep(deadline: float = 5.0) -> int:
-    """Kill every remaining descendant, all at once per round, until none is left.
+def sweep(deadline: float = 5.0, keep: int | None = None) -> int:
+    """Kill every remaining descendant but ``keep`` (a spare worker), all at once per round,
+    until none is left.
 
     Killing the whole tree in one round (not only direct children) is what beats a fork
     flood: a process that has been sent SIGKILL forks no more, and whatever it forked
@@ -67,6 +68,7 @@ def sweep(deadline: float = 5.0) -> int:
     while time.monotonic() < end:
         reap()
         found = descendants()
+        found.pop(keep, None)
         if not found:
             break
         for pid, state in found.items():

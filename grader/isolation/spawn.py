@@ -29,7 +29,7 @@ class SpawnZygote(Zygote):
     name = "spawn"
     server = "grader.isolation.spawn_server"
 
-    def __init__(self, sandbox, preload=(), trusted: bool = False, huge_pages: bool = False) -> None:
+    def __init__(self, sandbox, preload=(), trusted: bool = False, huge_pages: bool = False, device: str = "cpu") -> None:
         super().__init__(sandbox, preload, trusted)  # no fork, so huge pages would save nothing
         self.buffer = b""
         self.queued: list[dict] = []
@@ -41,6 +41,9 @@ class SpawnZygote(Zygote):
     def start(self) -> None:
         self.buffer, self.queued = b"", []
         super().start()
+
+    def server_options(self) -> list[str]:
+        return []  # the server starts each worker ahead already (grader.isolation.spawn_server)
 
     def send(self, msg: dict, fds: list[int] = ()) -> None:
         data = json.dumps(msg).encode() + b"\n"

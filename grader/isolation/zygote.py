@@ -35,6 +35,7 @@ from typing import Iterable
 
 from grader.isolation import confine
 from grader.isolation.procfs import environment, sweep
+from grader.isolation.spare import Spare
 from grader.isolation.scratch import remove_tree
 
 #: The exit status of a worker whose own machinery failed, not the student's code (grader.isolation.runner words it).
@@ -138,8 +139,9 @@ def become_worker(spec: dict, fds: list[int], sock: socket.socket, confinement: 
     run_worker(spec, fds, confinement)
 
 
-def run_worker(spec: dict, fds: list[int], confinement: confine.Confinement) -> None:
-    """A worker of either runner: wire the pipes, confine, limit, run the job, never return."""
+def run_worker(spec: dict, fds: list[int], confinement: confine.Confinement, confined: bool = False) -> None:
+    """A worker of either runner: wire the pipes, confine (unless a spare that is already),
+    limit, run the job, never return."""
     status = 0
     try:
         result_fd, out_fd, err_fd = fds
@@ -157,7 +159,7 @@ def run_worker(spec: dict, fds: list[int], confinement: confine.Confinement) -> 
         torch.set_num_threads(1)  # -j workers share the cores; one thread each
         from grader.isolation.worker import Channel, DeviceLost, run_job
 
-        if sys.platform.startswith("linux"):  # seccomp, mount namespaces and the drop are Linux's
+        if sys.platform.startswith("linux") and not confined:  # seccomp, mount namespaces and the drop are Linux's
             # the server's pid makes the uid unique among live servers (see grader.isolation.confine)
             confine.apply(confinement, spec["cwd"], confine.UID_BASE + os.getppid())
         apply_limits(spec.get("limits", {}))  # after the drop: RLIMIT_NPROC binds the new uid
@@ -177,7 +179,9 @@ def run_worker(spec: dict, fds: list[int], confinement: confine.Confinement) -> 
         os._exit(status)
 
 
-def serve(sock: socket.socket, confinement: confine.Confinement) -> None:
+def serve(sock: socket.socket, confinement: confine.Confinement, device: str = "cpu", spares: bool = True) -> None:
+    """Run jobs one at a time; with ``spares``, each on a worker forked ahead (grader.isolation.spare)
+    and warmed up for the device the last job used (``device`` before the first)."""
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     prctl(PR_SET_DUMPABLE, 0)
     # What a job may leave behind is removed before the next one starts: its files in the
@@ -187,6 +191,7 @@ def serve(sock: socket.socket, confinement: confine.Confinement) -> None:
     folders = [os.getcwd()] + private
     baseline = {folder: set(os.listdir(folder)) for folder in folders}
     send(sock, {"op": Op.READY, "pid": os.getpid()})
+    spare = Spare.fork(sock, confinement, device) if spares else None
     while True:
         msg, fds = receive(sock)
         if msg is None or msg.get("op") == Op.EXIT:
@@ -194,13 +199,17 @@ def serve(sock: socket.socket, confinement: confine.Confinement) -> None:
             os._exit(0)  # nothing to flush; tearing torch down properly costs a second
         if msg.get("op") != Op.RUN:
             continue
-        pid = os.fork()
-        if pid == 0:
-            become_worker(msg["spec"], fds, sock, confinement)
+        spec = msg["spec"]
+        pid = spare.take(spec, fds, confinement) if spare else None
+        if pid is None:
+            pid = os.fork()
+            if pid == 0:
+                become_worker(spec, fds, sock, confinement)
         for fd in fds:
             os.close(fd)
+        spare = Spare.fork(sock, confinement, spec.get("device", device)) if spares else None
         status = supervise(sock, pid)
-        killed = sweep()
+        killed = sweep(keep=spare.pid if spare else None)
         for folder, keep in baseline.items():
             wipe(folder, keep)
         send(sock, {"op": Op.EXITED, "job": msg["job"], "status": status, "leftovers": killed})
@@ -316,6 +325,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules to import once")
     parser.add_argument("--huge-pages", action="store_true", help="worth it when many jobs follow (see collapse_to_huge_pages)")
+    parser.add_argument("--device", default="cpu", help="what the first spare worker warms up for (cuda: its context)")
+    parser.add_argument("--no-spares", action="store_true", help="fork each worker when its job comes (the trusted reference)")
     confine.add_options(parser)
     args = parser.parse_args(argv)
     confinement = confine.from_options(args)
@@ -324,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
     import_once(filter(None, args.preload.split(",")))
     if args.huge_pages:
         collapse_to_huge_pages()
-    serve(sock, confinement)
+    serve(sock, confinement, args.device, spares=not args.no_spares)
 
 
 if __name__ == "__main__":

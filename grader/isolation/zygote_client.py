@@ -30,11 +30,13 @@ class Zygote:
     name = "zygote"
     server = "grader.isolation.zygote"  # the module the sandbox runs
 
-    def __init__(self, sandbox, preload: Iterable[str] = (), trusted: bool = False, huge_pages: bool = False) -> None:
+    def __init__(self, sandbox, preload: Iterable[str] = (), trusted: bool = False, huge_pages: bool = False,
+                 device: str = "cpu") -> None:
         self.sandbox = sandbox
         self.preload = ",".join(preload)
         self.trusted = trusted
         self.huge_pages = huge_pages  # see grader.isolation.zygote.collapse_to_huge_pages
+        self.device = device  # what its spare workers warm up for (grader.isolation.spare)
         self.scratch = scratch.make()
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
@@ -49,8 +51,7 @@ class Zygote:
     def start(self) -> None:
         parent, child = self.socketpair()
         argv = [sys.executable, "-m", self.server, "--fd", str(child.fileno()), "--preload", self.preload]
-        if self.huge_pages:
-            argv.append("--huge-pages")
+        argv += self.server_options()
         env = self.environment()
         command = self.sandbox.command(argv, self.scratch, trusted=self.trusted, env=env)
         debug = os.environ.get("GRADER_DEBUG")
@@ -67,6 +68,11 @@ class Zygote:
 
     def socketpair(self) -> tuple[socket.socket, socket.socket]:
         return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+
+    def server_options(self) -> list[str]:
+        """The zygote's own: huge pages, the spares' device; none for the trusted reference's one job."""
+        options = ["--huge-pages"] if self.huge_pages else []
+        return options + (["--no-spares"] if self.trusted else ["--device", self.device])
 
     def environment(self) -> dict:
         env = child_env()  # the course's checks are what the workers run
