@@ -391,6 +391,14 @@ MUTANTS = [
     },
     {
         "module": "autodiff_functional",
+        "name": "loss_vjp_updates_target",
+        "why": "the target y is not a parameter: its gradient must leave it alone",
+        "old": "        return 2 * (y_pred - y), np.zeros_like(y)\n",
+        "new": "        return 2 * (y_pred - y), 2 * (y - y_pred)\n",
+        "lost": {"squared_loss_and_vjp", "training_loop"},
+    },
+    {
+        "module": "autodiff_functional",
         "name": "chain_forward_order",
         "why": "the vjp functions are composed from the loss back to the input",
         "old": "    for k in range(len(funcs) - 1, -1, -1):\n        u, grads[k]",
@@ -649,6 +657,14 @@ ALTERNATIVES = [
         "lost": set(),
     },
     # ----------------------------------------------------- autodiff_functional
+    {
+        "module": "autodiff_functional",
+        "name": "squared_loss_vjp_target_one_zero",
+        "why": "the course asks only that the target not be updated: one zero does that as well as zeros like y",
+        "old": "        return 2 * (y_pred - y), np.zeros_like(y)\n",
+        "new": "        return 2 * (y_pred - y), np.zeros(1)\n",
+        "lost": set(),
+    },
     {
         "module": "autodiff_functional",
         "name": "dot_vjp_einsum",
