@@ -64,6 +64,11 @@ FUNCTIONAL_OTHER = [c.replace("return all_x if return_all else all_x[-1]", "retu
                      .replace("    return [p + u for p, u in zip(params, updates)]",
                               "    for k, u in enumerate(updates):\n        params[k] += u\n    return params")
                     for c in FUNCTIONAL_OTHER]
+#: None for the target ("should not be updated"), and an optimiser that leaves a None alone
+FUNCTIONAL_NONE = [c.replace("return 2 * (y_pred - y), np.zeros_like(y)", "return 2 * (y_pred - y), None")
+                   .replace("return [-learning_rate * g.sum(0) for g in grads]",
+                            "return [0 if g is None else -learning_rate * g.sum(0) for g in grads]")
+                   for c in cn.functional()]
 FUNCTIONAL_ASCENT = [c.replace("-learning_rate * g.sum(0)", "learning_rate * g.sum(0)") for c in cn.functional()]
 
 
@@ -73,6 +78,7 @@ def _cases() -> dict[str, tuple[list[str], str, set[str]]]:
              "returns_solution_order_in_place": (cn.practical2_course(**RETURNS), "backprop", set()),
              "scalars_only": (cn.practical2_course(**SCALARS), "backprop", set()),
              "functional_other": (FUNCTIONAL_OTHER, "autodiff_functional", set()),
+             "functional_no_target_gradient": (FUNCTIONAL_NONE, "autodiff_functional", set()),
              "functional_ascent": (FUNCTIONAL_ASCENT, "autodiff_functional", {"sgd_update", "training_loop"})}
     for name, (parts, lost) in BUGS.items():
         cases[name] = (cn.practical2_course(**parts), "backprop", lost)
@@ -129,3 +135,17 @@ def test_the_fixture_scores_full_marks_through_the_command_line(tmp_path):
     report = json.loads(out.read_text())
     assert (report["score"], report["max_score"]) == (10, 10), [c["message"] for m in report["modules"] for c in m["checks"]
                                                                 if c["status"] != "passed"]
+
+
+def test_every_variant_edits_what_it_says():
+    """Each ``replace`` above found its text: no variant is the plain notebook under another name."""
+    plain = cn.practical2_course()
+    for parts in [RETURNS, SCALARS, EMPTY] + [parts for parts, _ in BUGS.values()]:
+        defaults = {"imports": cn.IMPORTS, "layers": cn.STUDENT_LAYERS, "composition": cn.STUDENT_COMPOSITION,
+                    "fit": cn.STUDENT_FIT, "cos": cn.STUDENT_COS, "challenge": cn.STUDENT_CHALLENGE}
+        assert all(text != defaults[key] for key, text in parts.items()), parts
+        assert cn.practical2_course(**parts) != plain
+    assert RETURNS["composition"].count("return") == 3 and "(self, y_est, y_target)" in RETURNS["composition"]
+    for variant in (FUNCTIONAL_OTHER, FUNCTIONAL_NONE, FUNCTIONAL_ASCENT):
+        assert variant != cn.functional()
+    assert sum(a != b for a, b in zip(FUNCTIONAL_OTHER, cn.functional())) == 3

@@ -38,7 +38,7 @@ def _no_update(grad) -> bool:
 
 @check(points=2, dtype="promote", cases=2)
 def squared_loss_and_vjp(sub, case):
-    "squared_loss is [sum((y - y_pred)^2)] and its vjp returns 2 (y_pred - y), and for the target y nothing that would update it."
+    "squared_loss is [sum((y - y_pred)^2)]; its vjp returns 2 (y_pred - y) and nothing that would update the target y."
     y_pred, y = case.np.standard_normal((5, 1)), case.np.standard_normal((5, 1))
     grad_pred, grad_y = sub.squared_loss.make_vjp(y_pred, y)(None)
     # the course: "the target y is not a parameter and should not be updated", in whatever form
