@@ -93,7 +93,7 @@ class my_composition(object):
         raise NotImplementedError("my_composition.compute_loss: your code here")
 
     def backward(self):
-        """Backpropagate the loss gradient through the layers in REVERSE order; return dloss/dinput."""
+        """Backpropagate: hand the loss gradient to the last layer's ``backward``, what it returns to the layer before, and so on (layers in REVERSE order). Nothing to return."""
         raise NotImplementedError("my_composition.backward: your code here")
 
     def step(self, learning_rate):

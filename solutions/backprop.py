@@ -119,12 +119,11 @@ class my_composition(object):
         ### END SOLUTION
 
     def backward(self):
-        """Backpropagate the loss gradient through the layers in REVERSE order; return dloss/dinput."""
+        """Backpropagate: hand the loss gradient to the last layer's ``backward``, what it returns to the layer before, and so on (layers in REVERSE order). Nothing to return."""
         ### BEGIN SOLUTION
         grad = self.loss_grad
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
-        return grad
         ### END SOLUTION
 
     def step(self, learning_rate):

@@ -196,11 +196,15 @@ def functional(exercise: str = FUNCTIONAL_EXERCISE, *, blank: bool = False) -> l
             FUNCTIONAL_SETUP, chain, backward, sgd, FUNCTIONAL_TRAIN, "### Jax implementation", JAX]
 
 
+class Code(str):
+    """A code cell whatever its first character (``My_add_bias.b`` would otherwise read as markdown)."""
+
+
 def notebook(cells: list[str]) -> nbformat.NotebookNode:
-    """Cells that start with ``#`` or a capital letter are markdown, the others code."""
+    """Cells that start with ``#`` or a capital letter are markdown, the others (and :class:`Code`) code."""
     book = nbformat.v4.new_notebook()
     for text in cells:
-        markdown = text.startswith("#") or text[:1].isupper()
+        markdown = not isinstance(text, Code) and (text.startswith("#") or text[:1].isupper())
         book.cells.append(nbformat.v4.new_markdown_cell(text) if markdown else nbformat.v4.new_code_cell(text))
     return book
 
@@ -209,3 +213,122 @@ def code_number(book: nbformat.NotebookNode, source: str) -> int:
     """1-based number among code cells of the (first) cell whose source is ``source``."""
     code = [c.source for c in book.cells if c.cell_type == "code"]
     return code.index(source) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Practical 2 as the course hands it out: its empty notebook's cells, in its order, with its
+# names and signatures (``compute_loss(self, y, y_est)``, ``multiplication_weight`` and ``my_exp``
+# in one cell, the ``my_fit`` loop the student completes), filled in by a student's own code.
+
+COURSE_SGD_BIAS = [
+    "Consider first a simpler problem: estimate `b` in `z = x + b` by SGD with `add_bias`.",
+    "zz = xx + 5\nMy_add_bias = add_bias(1)",
+    Code("j = 10\nz_pred = My_add_bias.forward(xx[j])\nz_pred"),
+    "grad = 2 * (z_pred - zz[j])",
+    Code("My_add_bias.backward(grad)"),
+    Code("My_add_bias.step(1e-2)\nMy_add_bias.b"),
+    Code("My_add_bias = add_bias(1)\nestimated_b = [1]\nfor i in range(500):\n    j = np.random.randint(1, len(xx))\n"
+         "    z_pred = My_add_bias.forward(xx[j])\n    _ = My_add_bias.backward(2 * (z_pred - zz[j]))\n"
+         "    My_add_bias.step(1e-2)\n    estimated_b.append(My_add_bias.b)"),
+    "plt.plot(estimated_b)",
+]
+STUDENT_LAYERS = """class multiplication_weight(object):
+    def __init__(self, w):
+        # keep the weight
+        self.w = w
+
+    def forward(self, x):
+        # w times x; x is needed again in backward
+        self.input = x
+        return self.w * x
+
+    def backward(self, grad):
+        # dloss/dw for the step, dloss/dx backward
+        self.dw = grad * self.input
+        return grad * self.w
+
+    def step(self, learning_rate):
+        self.w = self.w - learning_rate * self.dw
+
+class my_exp(object):
+    # no parameter
+    def forward(self, x):
+        self.value = np.exp(x)
+        return self.value
+
+    def backward(self, grad):
+        return grad * self.value
+
+    def step(self, learning_rate):
+        # nothing to update
+        pass"""
+STUDENT_COMPOSITION = """class my_composition(object):
+    def __init__(self, layers):
+        self.layers = layers
+
+    def forward(self, x):
+        out = x
+        for layer in self.layers:
+            out = layer.forward(out)
+        return out
+
+    def compute_loss(self, y, y_est):
+        # the L2 loss; its gradient with respect to y_est starts backward
+        self.dloss = 2 * (y_est - y)
+        return (y - y_est) ** 2
+
+    def backward(self):
+        g = self.dloss
+        for layer in reversed(self.layers):
+            g = layer.backward(g)
+
+    def step(self, learning_rate):
+        for layer in self.layers:
+            layer.step(learning_rate)"""
+STUDENT_FIT = """my_fit = my_composition([multiplication_weight(1), add_bias(1), my_exp()])
+learning_rate = 1e-4
+losses = []
+ws = []
+bs = []
+for i in range(5000):
+    j = np.random.randint(1, len(xx))
+    y_est = my_fit.forward(xx[j])
+    losses.append(my_fit.compute_loss(yy[j], y_est))
+    my_fit.backward()
+    my_fit.step(learning_rate)
+    ws.append(my_fit.layers[0].w)
+    bs.append(my_fit.layers[1].b)
+print('fitted w =', my_fit.layers[0].w, 'b =', my_fit.layers[1].b)"""
+STUDENT_COS = """class my_cos(object):
+    def forward(self, x):
+        self.input = x
+        return np.cos(x)
+
+    def backward(self, grad):
+        return -grad * np.sin(self.input)
+
+    def step(self, learning_rate):
+        pass"""
+STUDENT_CHALLENGE = """xx = np.arange(-10, 10, .01)
+yy = np.exp(0.5 * np.cos(xx) + 2)
+cos_fit = my_composition([my_cos(), multiplication_weight(1.), add_bias(1.), my_exp()])
+for i in range(3000):
+    j = np.random.randint(1, len(xx))
+    cos_fit.compute_loss(yy[j], cos_fit.forward(xx[j]))
+    cos_fit.backward()
+    cos_fit.step(1e-4)
+print('challenge: w =', cos_fit.layers[1].w, 'b =', cos_fit.layers[2].b)"""
+
+
+def practical2_course(*, imports: str = IMPORTS, layers: str = STUDENT_LAYERS, composition: str = STUDENT_COMPOSITION,
+                      fit: str = STUDENT_FIT, cos: str = STUDENT_COS, challenge: str = STUDENT_CHALLENGE) -> list[str]:
+    """The course's empty Practical 2 in its order, each part to fill given as the student wrote it."""
+    return ["# Practical 2: Simple implementation of backprop", imports,
+            "w, b = 0.5, 2\nxx = np.arange(0, 1, .01)\nyy = np.exp(w * xx + b)", "plt.plot(yy)",
+            "Implement `(.*w)`, `(.+b)` and `exp(.)` with forward, backward and step methods; `add_bias` is given:",
+            ADD_BIAS, *COURSE_SGD_BIAS, "Now it is your turn: `(.*w)` and `exp(.)`.", layers,
+            "Compose the operations: forward, backward, step and compute_loss.", composition,
+            "The training loop: keep the loss, weight and bias.", fit,
+            Code("my_fit.layers[0].w"), Code("my_fit.layers[1].b"),
+            "plt.plot(losses)", "plt.plot(bs)", "plt.plot(ws)",
+            "## Challenge: exp(w cos(x) + b)", cos, challenge]

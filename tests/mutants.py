@@ -306,7 +306,7 @@ MUTANTS = [
         "why": "the gradient passed backward is w * grad, not x * grad",
         "old": "        return self.w * grad\n",
         "new": "        return self.saved_x * grad\n",
-        "lost": {"multiplication_weight_forward_backward", "composition_backward_step"},
+        "lost": {"multiplication_weight_forward_backward"},
     },
     {
         "module": "backprop",
@@ -314,7 +314,7 @@ MUTANTS = [
         "why": "dloss/dw is x * grad, not w * grad",
         "old": "        self.grad = self.saved_x * grad\n",
         "new": "        self.grad = self.w * grad\n",
-        "lost": {"multiplication_weight_step", "composition_backward_step", "training_exp"},
+        "lost": {"multiplication_weight_step", "training_exp"},
     },
     {
         "module": "backprop",
@@ -322,7 +322,7 @@ MUTANTS = [
         "why": "gradient descent subtracts the gradient",
         "old": "        self.w = self.w - learning_rate * self.grad\n",
         "new": "        self.w = self.w + learning_rate * self.grad\n",
-        "lost": {"multiplication_weight_step", "composition_backward_step", "training_exp"},
+        "lost": {"multiplication_weight_step", "training_exp"},
     },
     {
         "module": "backprop",
@@ -330,7 +330,7 @@ MUTANTS = [
         "why": "a step that hard-codes the course's learning rate ignores the one it is given",
         "old": "        self.w = self.w - learning_rate * self.grad\n",
         "new": "        self.w = self.w - 1e-3 * self.grad\n",
-        "lost": {"multiplication_weight_step", "composition_backward_step", "training_exp"},
+        "lost": {"multiplication_weight_step", "training_exp"},
     },
     {
         "module": "backprop",
@@ -338,7 +338,7 @@ MUTANTS = [
         "why": "backward multiplies the incoming gradient by exp(x); exp(grad) is not the chain rule",
         "old": "        return self.saved_y * grad\n",
         "new": "        return np.exp(grad)\n",
-        "lost": {"my_exp_layer", "composition_backward_step", "training_exp"},
+        "lost": {"my_exp_layer", "training_exp"},
     },
     {
         "module": "backprop",
@@ -364,6 +364,14 @@ MUTANTS = [
         "new": "        self.loss_grad = 2 * (y_target - y_est)\n",
         "lost": {"composition_backward_step", "training_exp"},
     },
+    {
+        "module": "backprop",
+        "name": "loss_target_first_wrong_sign",
+        "why": "with the empty notebook's compute_loss(self, y, y_est), dloss/dy_est is still 2 (y_est - y)",
+        "old": '    def compute_loss(self, y_est, y_target):\n        """Return the squared error ``(y_est - y_target) ** 2`` and keep its gradient with respect to ``y_est`` for ``backward``."""\n        ### BEGIN SOLUTION\n        self.loss_grad = 2 * (y_est - y_target)\n        return (y_est - y_target) ** 2\n',
+        "new": '    def compute_loss(self, y, y_est):\n        """Return the squared error ``(y_est - y_target) ** 2`` and keep its gradient with respect to ``y_est`` for ``backward``."""\n        ### BEGIN SOLUTION\n        self.loss_grad = 2 * (y - y_est)\n        return (y - y_est) ** 2\n',
+        "lost": {"composition_backward_step", "training_exp"},
+    },
     # ----------------------------------------------------- autodiff_functional
     {
         "module": "autodiff_functional",
@@ -379,6 +387,14 @@ MUTANTS = [
         "why": "the gradient of (y - y_pred)^2 for y_pred is 2 (y_pred - y)",
         "old": "        return 2 * (y_pred - y), np.zeros_like(y)\n",
         "new": "        return 2 * (y - y_pred), np.zeros_like(y)\n",
+        "lost": {"squared_loss_and_vjp", "training_loop"},
+    },
+    {
+        "module": "autodiff_functional",
+        "name": "loss_vjp_updates_target",
+        "why": "the target y is not a parameter: its gradient must leave it alone",
+        "old": "        return 2 * (y_pred - y), np.zeros_like(y)\n",
+        "new": "        return 2 * (y_pred - y), 2 * (y - y_pred)\n",
         "lost": {"squared_loss_and_vjp", "training_loop"},
     },
     {
@@ -616,7 +632,55 @@ ALTERNATIVES = [
         "new": "        for k in range(len(self.layers) - 1, -1, -1):\n            grad = self.layers[k].backward(grad)\n",
         "lost": set(),
     },
+    {
+        "module": "backprop",
+        "name": "composition_backward_returns_gradient",
+        "why": "returning dloss/dx from backward is allowed, not asked: the course's own backward returns nothing",
+        "old": "        for layer in reversed(self.layers):\n            grad = layer.backward(grad)\n",
+        "new": "        for layer in reversed(self.layers):\n            grad = layer.backward(grad)\n        return grad\n",
+        "lost": set(),
+    },
+    {
+        "module": "backprop",
+        "name": "loss_target_first",
+        "why": "the course's empty notebook declares compute_loss(self, y, y_est): the target first",
+        "old": '    def compute_loss(self, y_est, y_target):\n        """Return the squared error ``(y_est - y_target) ** 2`` and keep its gradient with respect to ``y_est`` for ``backward``."""\n        ### BEGIN SOLUTION\n        self.loss_grad = 2 * (y_est - y_target)\n        return (y_est - y_target) ** 2\n',
+        "new": '    def compute_loss(self, y, y_est):\n        """Return the squared error ``(y_est - y_target) ** 2`` and keep its gradient with respect to ``y_est`` for ``backward``."""\n        ### BEGIN SOLUTION\n        self.loss_grad = 2 * (y_est - y)\n        return (y - y_est) ** 2\n',
+        "lost": set(),
+    },
+    {
+        "module": "backprop",
+        "name": "exp_scalars_only",
+        "why": "math.exp takes the course's samples one at a time; the practical never asks a layer for arrays",
+        "old": "        self.saved_y = np.exp(x)\n",
+        "new": "        import math\n        self.saved_y = math.exp(x)\n",
+        "lost": set(),
+    },
     # ----------------------------------------------------- autodiff_functional
+    {
+        "module": "autodiff_functional",
+        "name": "squared_loss_vjp_target_one_zero",
+        "why": "the course asks only that the target not be updated: one zero does that as well as zeros like y",
+        "old": "        return 2 * (y_pred - y), np.zeros_like(y)\n",
+        "new": "        return 2 * (y_pred - y), np.zeros(1)\n",
+        "lost": set(),
+    },
+    {
+        "module": "autodiff_functional",
+        "name": "update_params_in_place",
+        "why": "adding the updates into the parameters in place and returning them serves the course's loop as well",
+        "old": "    return [p + u for p, u in zip(params, updates)]\n",
+        "new": "    for k, u in enumerate(updates):\n        params[k] += u\n    return params\n",
+        "lost": set(),
+    },
+    {
+        "module": "autodiff_functional",
+        "name": "chain_value_as_a_number",
+        "why": "the course asks backward_diff_chain for the value: the loss as a number is that value",
+        "old": "    return values[-1], u, grads\n",
+        "new": "    return float(values[-1][0]), u, grads\n",
+        "lost": set(),
+    },
     {
         "module": "autodiff_functional",
         "name": "dot_vjp_einsum",

@@ -424,8 +424,7 @@ def test_composition_gradients_finite_differences():
     weight, bias = m.multiplication_weight(w), m.add_bias(b)
     model = m.my_composition([weight, bias, m.my_exp()])
     assert float(model.compute_loss(model.forward(0.37), 9.0)) == pytest.approx((np.exp(w * 0.37 + b) - 9.0) ** 2)
-    dx = model.backward()
-    assert dx == pytest.approx(float(_numeric(lambda p: _loss_at(m, w, b, x=float(p)), 0.37)), rel=1e-6)
+    assert model.backward() is None  # as the course's own: backward's effect is on the layers
     model.step(1e-3)
     assert weight.w == pytest.approx(w - 1e-3 * float(_numeric(lambda p: _loss_at(m, float(p), b), w)), rel=1e-6)
     assert bias.b == pytest.approx(b - 1e-3 * float(_numeric(lambda p: _loss_at(m, w, float(p)), b)), rel=1e-6)

@@ -116,7 +116,7 @@ def course_cases(folder: Path) -> dict[str, Case]:
         if case.path is None:
             case.path = save(cn.notebook(case.facts["cells"]), folder / f"{name}.ipynb")
     pinned = cn.notebook(cn.practical2())
-    next(c for c in pinned.cells if c.source == cn.FROZEN_BIAS).metadata["tags"] = ["grade:composition_backward_step"]
+    next(c for c in pinned.cells if c.source == cn.FROZEN_BIAS).metadata["tags"] = ["grade:training_exp"]
     cases["practical2_pinned"] = Case(save(pinned, folder / "practical2_pinned.ipynb"))
     last = cn.notebook(cn.practical2())
     last.metadata["grader"] = {"state": "last"}
@@ -201,7 +201,7 @@ def test_course_style_solution_notebook_scores_full_marks_and_names_the_redefini
     redefined, graded_at = code.index(cn.FROZEN_BIAS) + 1, code.index(cn.ADD_BIAS) + 1
     note = next(n for n in report.notes if "redefined" in n)
     assert f"add_bias is redefined in code cell {redefined}; graded the definition of code cell {graded_at}" in note
-    assert "composition_backward_step" in note
+    assert "training_exp" in note and "composition_backward_step" not in note  # it drives layers of its own
     assert module(report, "tensors").status == "missing" and "defines none of" in module(report, "tensors").message
     assert any(n.startswith("the notebook covers backprop;") for n in report.notes)
 
@@ -216,7 +216,7 @@ def test_course_empty_notebook_scores_zero_with_the_cells_named(graded):
 
 def test_a_bug_in_multiplication_backward_loses_exactly_the_checks_that_use_it(graded):
     _, report = graded["practical2_bug"]
-    lost = {"multiplication_weight_step", "composition_backward_step", "training_exp"}
+    lost = {"multiplication_weight_step", "training_exp"}
     assert passed(report, "backprop") == all_checks(report, "backprop") - lost
 
 
@@ -232,9 +232,9 @@ def test_a_fix_in_a_later_cell_is_not_graded_but_noted(graded):
 
 def test_a_tag_pins_a_check_and_metadata_chooses_last_state_grading(graded):
     _, pinned = graded["practical2_pinned"]
-    assert all_checks(pinned, "backprop") - passed(pinned, "backprop") == {"composition_backward_step"}
+    assert all_checks(pinned, "backprop") - passed(pinned, "backprop") == {"training_exp"}
     _, last = graded["practical2_last"]
-    assert all_checks(last, "backprop") - passed(last, "backprop") == {"composition_backward_step", "training_exp"}
+    assert all_checks(last, "backprop") - passed(last, "backprop") == {"training_exp"}
     assert not any("redefined" in n for n in last.notes)
 
 
