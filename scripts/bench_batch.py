@@ -256,10 +256,12 @@ def bench_cluster(subs: Path, work: Path, args, env: dict, local: dict[str, floa
               + (f", pinned to cores {sorted(pinned.values())}" if pinned else ", not pinned (too few cores)"))
         for sandbox, local_elapsed in local.items():
             for state in ("cold", "warm"):
-                elapsed, _, _ = run_batch(subs, work / f"out-cluster-{sandbox}-{state}", args.jobs, sandbox, env,
-                                          ("--cluster", cluster.scheduler_address))
+                out = work / f"out-cluster-{sandbox}-{state}"
+                elapsed, _, _ = run_batch(subs, out, args.jobs, sandbox, env, ("--cluster", cluster.scheduler_address))
+                same_grades = (out / "grades.csv").read_bytes() == (work / f"out-{sandbox}" / "grades.csv").read_bytes()
                 print(f"(e) batch --cluster --sandbox {sandbox:<8} {state} workers {elapsed:8.1f} s  "
-                      f"{args.n / elapsed:7.2f} subs/s  overhead against (a): {elapsed / local_elapsed - 1:+.1%}")
+                      f"{args.n / elapsed:7.2f} subs/s  overhead against (a): {elapsed / local_elapsed - 1:+.1%}  "
+                      f"grades.csv {'identical to' if same_grades else 'DIFFERS from'} (a)'s")
     print("target: overhead under 10% at N=200 with 2 workers of 1 core against -j 2")
 
 

@@ -8,6 +8,7 @@ harms nobody else on it. The answers a worker sends are read like any worker's f
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -149,6 +150,7 @@ def test_a_hostile_submission_on_a_worker_harms_no_other(cluster, tmp_path):
         case = name.split("-", 1)[1]
         expected = 19 if case == "honest" else EXPECT["bwrap"][case].score
         assert float(row[1]) == expected, (name, row[:8])
+    assert json.loads((tmp_path / "out" / "feedback" / "01-kill_everything_visible.json").read_text())["sandbox"] == "bwrap"
     assert client.run(os.getpid) == pids  # no worker died or was restarted
 
 

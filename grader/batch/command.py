@@ -184,7 +184,7 @@ def main(argv: list[str]) -> int:
     if args.cluster and importlib.util.find_spec("distributed") is None:
         parser_.error("--cluster needs Dask distributed: pip install -e \".[cluster]\"")
     try:
-        options, note = cli.options_from(args, jobs=args.jobs)
+        options, note = cli.options_from(args, jobs=args.jobs, local=not args.cluster)
         assignment = cli.chosen_assignment(args.assignment)
     except cli.UsageError as exc:
         parser_.error(str(exc))

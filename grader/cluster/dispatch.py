@@ -41,7 +41,7 @@ def connect(address: str):
     from distributed import Client
 
     try:
-        return Client(address, timeout=30)
+        return Client(address, timeout=10)
     except (OSError, TimeoutError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
