@@ -20,7 +20,7 @@ import uuid
 import numpy as np
 import pytest
 
-from conftest import ROOT, SOLUTIONS, run_cli
+from conftest import ROOT, run_cli
 from test_batch import BROKEN, EXITS, LIMITS, LOOPS, PARTIAL, SELECT, attempts, batch, committed, student
 from grader.cluster.records import apply_frames, to_frames
 from grader.isolation.job import CheckOutcome, Job, ModuleStatus, Stream

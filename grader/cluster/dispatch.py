@@ -90,13 +90,8 @@ def grade(address: str, submissions: list[Submission], options: Options, modules
         shared = start_workers(client, settings, course, options)
         judge = Judge(options, shared["sandbox"], shared["runner"])
         require_selected(judge, modules, select)
-        waiting: dict[str, list] = {}  # digest -> (job, submission, selected) of every student who handed it in
-        tasks: dict[str, Task] = {}
-        for job, submission, selected in judge.jobs(submissions, on_report):
-            task = task_of(job)
-            tasks.setdefault(task.digest, task)
-            waiting.setdefault(task.digest, []).append((job, submission, selected))
-        chunks = chunked(list(tasks.values()), shared["workers"], chunk)
+        tasks, waiting = collect(judge, submissions, on_report)
+        chunks = chunked(tasks, shared["workers"], chunk)
         if not chunks:
             return 0
         pack = client.scatter(course, broadcast=True)
@@ -116,6 +111,18 @@ def grade(address: str, submissions: list[Submission], options: Options, modules
                 lost += judge_answer(judge, waiting.pop(digest), answers.get(digest) if type(answers) is dict else None,
                                      options, on_report, why)
         return lost
+
+
+def collect(judge: Judge, submissions: list[Submission], on_report) -> tuple[list[Task], dict[str, list]]:
+    """One task per distinct digest, and digest -> (job, submission, selected) of every
+    student who handed it in (those that cannot run are reported failed here and now)."""
+    tasks: dict[str, Task] = {}
+    waiting: dict[str, list] = {}
+    for job, submission, selected in judge.jobs(submissions, on_report):
+        task = task_of(job)
+        tasks.setdefault(task.digest, task)
+        waiting.setdefault(task.digest, []).append((job, submission, selected))
+    return list(tasks.values()), waiting
 
 
 def judge_answer(judge: Judge, students: list, answer, options: Options, on_report, why: str) -> int:
