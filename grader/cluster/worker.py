@@ -62,13 +62,24 @@ class WorkerSession:
         use(self.folder)  # a zygote restarted mid-chunk binds this course
         self.runner.limits = chunk.limits
         answers: dict[str, bytes] = {}
-        with tempfile.TemporaryDirectory(prefix="grader-chunk-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="grader-chunk-", dir=worker_directory()) as tmp:
             jobs = [job_of(task, Path(tmp) / str(n)) for n, task in enumerate(chunk.tasks)]
             self.runner.run(jobs, lambda job: answers.__setitem__(job.name, to_frames(job)))
         return answers
 
     def close(self) -> None:
         self.runner.close()
+
+
+def worker_directory() -> str | None:
+    """The Dask worker's own folder, which Dask removes when its worker died (SIGKILL
+    included); None outside a worker (the temporary directory then)."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().local_directory
+    except (ImportError, ValueError):
+        return None
 
 
 _session: list[WorkerSession] = []  # this process's session (at most one)
