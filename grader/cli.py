@@ -106,7 +106,9 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
                         help="recompute the reference results instead of using the cache")
 
 
-def options_from(args: argparse.Namespace, jobs: int = 1):
+def options_from(args: argparse.Namespace, jobs: int = 1, local: bool = True):
+    """The session's options; ``local=False`` (a cluster's workers sandbox the code) skips
+    probing this machine's sandbox."""
     from grader.isolation.device import resolve_device
     from grader.session import Options
     from grader.isolation.limits import Limits
@@ -119,7 +121,8 @@ def options_from(args: argparse.Namespace, jobs: int = 1):
     from grader.isolation.sandbox import SandboxUnavailable, choose
 
     try:
-        choose(args.sandbox)  # probed once and cached: the Grader gets the same answer
+        if local:
+            choose(args.sandbox)  # probed once and cached: the Grader gets the same answer
     except SandboxUnavailable as exc:
         raise UsageError(str(exc)) from None
     from grader.isolation.platform import choose_runner

@@ -36,6 +36,9 @@ LABELS = {
 WORKER_CLAIMS = ("exit", "memory", "device_error", "syntax_error", "import_error", "missing_module", "missing_name",
                  "not_implemented", "raised", "signature", "wrong_answer", "notebook_unparsable",
                  "oversized_results")
+#: what a cluster worker's runner may also report (its kills and exits): the codes the judge's
+#: own runner sets; the judge's own codes (not_gradable, reference_failed) never come from a worker
+RUNNER_CLAIMS = WORKER_CLAIMS + ("timeout", "crash", "killed", "pipe_abuse", "output_flood")
 
 
 def label(code: str) -> str:

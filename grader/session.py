@@ -64,25 +64,80 @@ class Options:
     submission_count: int = 1  # submissions this session will grade (a batch knows)
 
 
-class Grader:
+def start_runner(options: Options):
+    """The sandbox, the runner's name and a :class:`Runner` with ``options.jobs`` zygotes
+    (started, importing torch): the side of a session that runs student code."""
+    from grader.isolation.sandbox import choose
+
+    sandbox = choose(options.sandbox)
+    runner_name = choose_runner(options.runner)
+    scratch.remove_stale()  # what graders killed earlier (SIGKILL) could not remove
+    jobs = max(1, options.jobs)
+    huge_pages = options.submission_count >= HUGE_PAGES_FROM * jobs
+    client = client_for(runner_name)
+    zygotes = [client(sandbox, options.preload, huge_pages=huge_pages, device=options.device) for _ in range(jobs)]
+    return sandbox, runner_name, Runner(zygotes, options.limits)
+
+
+class Judge:
+    """The trusted side of a session: the reference, the jobs a submission asks for, and the
+    reports made of what came back (from this machine's runner or a cluster's workers)."""
+
+    def __init__(self, options: Options, sandbox_name: str, runner_name: str) -> None:
+        self.options = options
+        self.sandbox_name = sandbox_name
+        self.runner_name = runner_name
+        self.reference = reference_mod.load(options.variant, options.device, refresh=options.refresh_reference,
+                                            limits=options.limits.for_reference())
+
+    def selected(self, modules: list[str]) -> list[dict]:
+        return [e for e in self.reference.catalogue if e["module"] in modules and self.options.selection.matches(e["id"])]
+
+    def fail(self, submission: Submission, selected: list[dict]) -> Report:
+        report = failed_report(submission, self.reference, selected, self.sandbox_name,
+                               self.options.variant, self.options.device)
+        report.runner = self.runner_name
+        return report
+
+    def jobs(self, submissions: Iterable[Submission], on_report: Callable[[Submission, Report], None]):
+        """``(job, submission, selected)`` for each submission that can run; one that cannot
+        goes straight to ``on_report`` as a failed report."""
+        for number, submission in enumerate(submissions):
+            selected = self.selected(submission.modules)
+            if not submission.error:
+                try:
+                    files = collect_files(submission)
+                except (SubmissionError, OSError) as exc:
+                    submission.error = str(exc)
+            if submission.error:
+                on_report(submission, self.fail(submission, selected))
+                continue
+            runnable = [e for e in selected if not lacks_gpu(e, self.options.device)]
+            yield Job(name=f"{number}:{submission.student}", root=submission.root, files=files,
+                      modules=submission.modules, checks=runnable, seeds=active().seeds_for(self.options.variant),
+                      variant=self.options.variant, device=self.options.device,
+                      namespaces=submission.namespaces), submission, selected
+
+    def report(self, job: Job, submission: Submission, selected: list[dict]) -> Report:
+        """The verdict on a finished job (a grader bug judging it fails only this submission)."""
+        try:
+            report = judge(job, submission, self.reference, selected, self.sandbox_name)
+            report.runner = self.runner_name
+        except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the class's grading
+            submission.error = f"the grader failed to judge this submission ({type(exc).__name__}: {exc}); " \
+                               "tell your instructor"
+            return self.fail(submission, selected)
+        return report
+
+
+class Grader(Judge):
     """A grading session: sandboxed zygotes started once, then any number of submissions."""
 
     def __init__(self, options: Options) -> None:
-        from grader.isolation.sandbox import choose
-
-        self.options = options
-        self.sandbox = choose(options.sandbox)
-        self.runner_name = choose_runner(options.runner)
-        scratch.remove_stale()  # what graders killed earlier (SIGKILL) could not remove
         # Started first, so that their `import torch` overlaps with the reference's.
-        jobs = max(1, options.jobs)
-        huge_pages = options.submission_count >= HUGE_PAGES_FROM * jobs
-        client = client_for(self.runner_name)
-        zygotes = [client(self.sandbox, options.preload, huge_pages=huge_pages, device=options.device) for _ in range(jobs)]
-        self.runner = Runner(zygotes, options.limits)
+        self.sandbox, runner_name, self.runner = start_runner(options)
         try:
-            self.reference = reference_mod.load(options.variant, options.device, refresh=options.refresh_reference,
-                                                limits=options.limits.for_reference())
+            super().__init__(options, self.sandbox.name, runner_name)
         except BaseException:
             self.runner.close()
             raise
@@ -96,47 +151,17 @@ class Grader:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def selected(self, modules: list[str]) -> list[dict]:
-        return [e for e in self.reference.catalogue if e["module"] in modules and self.options.selection.matches(e["id"])]
-
     def grade(self, submissions: Iterable[Submission], on_report: Callable[[Submission, Report], None]) -> None:
         """Grade each submission; ``on_report`` gets each report as soon as it is final."""
         pending: dict[str, tuple[Submission, list[dict]]] = {}
 
-        def fail(submission: Submission, selected: list[dict]) -> None:
-            report = failed_report(submission, self.reference, selected, self.sandbox.name,
-                                   self.options.variant, self.options.device)
-            report.runner = self.runner_name
-            on_report(submission, report)
-
         def jobs():
-            for number, submission in enumerate(submissions):
-                selected = self.selected(submission.modules)
-                if not submission.error:
-                    try:
-                        files = collect_files(submission)
-                    except (SubmissionError, OSError) as exc:
-                        submission.error = str(exc)
-                if submission.error:
-                    fail(submission, selected)
-                    continue
-                key = f"{number}:{submission.student}"
-                pending[key] = submission, selected
-                runnable = [e for e in selected if not lacks_gpu(e, self.options.device)]
-                yield Job(name=key, root=submission.root, files=files, modules=submission.modules, checks=runnable,
-                          seeds=active().seeds_for(self.options.variant), variant=self.options.variant,
-                          device=self.options.device, namespaces=submission.namespaces)
+            for job, submission, selected in self.jobs(submissions, on_report):
+                pending[job.name] = submission, selected
+                yield job
 
         def done(job: Job) -> None:
             submission, selected = pending.pop(job.name)
-            try:
-                report = judge(job, submission, self.reference, selected, self.sandbox.name)
-                report.runner = self.runner_name
-            except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the class's grading
-                submission.error = f"the grader failed to judge this submission ({type(exc).__name__}: {exc}); " \
-                                   "tell your instructor"
-                fail(submission, selected)
-                return
-            on_report(submission, report)
+            on_report(submission, self.report(job, submission, selected))
 
         self.runner.run(jobs(), done)

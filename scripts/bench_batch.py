@@ -19,6 +19,12 @@ submission). The floor's rate without its imports is printed as well.
 
     python scripts/bench_batch.py [--n 100] [-j 2] [--sample 10] [--sandbox process bwrap]
     python scripts/bench_batch.py --analysis 1000   # the class analysis and report.html alone
+    python scripts/bench_batch.py --n 200 --cluster --sandbox bwrap   # (a) against the same batch on a Dask cluster
+
+With ``--cluster`` the batch is also run with ``--cluster`` on a LocalCluster of J worker
+processes of one thread (each pinned to a core of its own where there are J cores), twice:
+cold (the workers' sessions start inside the run, as a TA's first batch) and warm (a second
+class on the same workers); the overhead is against (a) with the same sandbox.
 """
 
 from __future__ import annotations
@@ -222,6 +228,43 @@ def floor_process(paths: list[Path]) -> None:
     print(json.dumps({"grading": time.perf_counter() - ready}))
 
 
+def pin_to_core(cores: list[int]) -> int:
+    """Run in each Dask worker: take the first core of ``cores`` no other worker took."""
+    import fcntl
+
+    for core in cores:
+        lock = open(Path(tempfile.gettempdir()) / f"bench-cluster-core-{core}.lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue
+        pin_to_core.lock = lock  # held while the worker lives
+        os.sched_setaffinity(0, {core})
+        return core
+    return -1
+
+
+def bench_cluster(subs: Path, work: Path, args, env: dict, local: dict[str, float]) -> None:
+    """The same batch on a LocalCluster of ``-j`` one-thread workers, cold then warm."""
+    from distributed import Client, LocalCluster
+
+    cores = sorted(os.sched_getaffinity(0))
+    with LocalCluster(n_workers=args.jobs, processes=True, threads_per_worker=1, dashboard_address=None,
+                      memory_limit=0) as cluster, Client(cluster) as client:
+        pinned = client.run(pin_to_core, cores) if len(cores) >= args.jobs else {}
+        print(f"cluster: {args.jobs} worker processes of 1 thread at {cluster.scheduler_address}"
+              + (f", pinned to cores {sorted(pinned.values())}" if pinned else ", not pinned (too few cores)"))
+        for sandbox, local_elapsed in local.items():
+            for state in ("cold", "warm"):
+                out = work / f"out-cluster-{sandbox}-{state}"
+                elapsed, _, _ = run_batch(subs, out, args.jobs, sandbox, env, ("--cluster", cluster.scheduler_address))
+                same_grades = (out / "grades.csv").read_bytes() == (work / f"out-{sandbox}" / "grades.csv").read_bytes()
+                print(f"(e) batch --cluster --sandbox {sandbox:<8} {state} workers {elapsed:8.1f} s  "
+                      f"{args.n / elapsed:7.2f} subs/s  overhead against (a): {elapsed / local_elapsed - 1:+.1%}  "
+                      f"grades.csv {'identical to' if same_grades else 'DIFFERS from'} (a)'s")
+    print("target: overhead under 10% at N=200 with 2 workers of 1 core against -j 2")
+
+
 def bench_analysis(n: int) -> None:
     """What the class analysis and report.html add to a batch of ``n`` students (plots and
     feedback are written before, by every batch), and the similarity pass on its own."""
@@ -261,6 +304,8 @@ def main() -> None:
     parser.add_argument("--notebooks", action="store_true", help="each submission one .ipynb instead of a folder")
     parser.add_argument("--analysis", type=int, metavar="N", help="only time the class analysis, report.html and "
                         "similarity on N synthetic reports (e.g. 1000), then exit")
+    parser.add_argument("--cluster", action="store_true", help="time (a) against the same batch on a local Dask "
+                        "cluster of -j one-thread workers (needs distributed), then exit")
     parser.add_argument("--floor", nargs="+", type=Path, help=argparse.SUPPRESS)  # the floor's own process
     args = parser.parse_args()
     if args.floor:
@@ -281,7 +326,7 @@ def main() -> None:
         counts = {k: list(kinds.values()).count(k) for k in dict.fromkeys(kinds.values())}
         print(f"{args.n} submissions: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         grade_one(ROOT / "solutions", env)  # computes the reference once, if its cache is cold
-        rates = {}
+        rates, elapsed_by = {}, {}
         for sandbox in args.sandbox:
             try:
                 choose(sandbox)
@@ -289,11 +334,13 @@ def main() -> None:
                 print(f"{sandbox}: unavailable")
                 continue
             elapsed, peak, stdout = run_batch(subs, work / f"out-{sandbox}", args.jobs, sandbox, env)
-            rates[sandbox] = args.n / elapsed
+            rates[sandbox], elapsed_by[sandbox] = args.n / elapsed, elapsed
             stats = next((line for line in stdout.splitlines() if line.startswith(f"{args.n} students")), "")
             print(f"(a) batch -j {args.jobs} --sandbox {sandbox:<8} {elapsed:8.1f} s  {rates[sandbox]:7.2f} subs/s  "
                   f"peak memory of the tree: RSS sum {peak[0] / 2**30:.2f} GiB, PSS sum {peak[1] / 2**30:.2f} GiB\n"
                   f"    [{stats}]")
+        if args.cluster:
+            return bench_cluster(subs, work, args, env, elapsed_by)
         batch_rate = rates.get("process") or next(iter(rates.values()))
         rng = random.Random(1)
         sample = [entry(name) for name in rng.sample(sorted(kinds), min(args.sample, args.n))]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import os
 import sys
 import time
@@ -28,6 +29,8 @@ from grader.reporting.terminal import one_line
 from grader.submissions.resolve import resolve
 from grader.submissions.submission import Submission, SubmissionError, collect_files, safe_id, student_id
 
+PROCESS_WARNING = ("warning: the process sandbox does not isolate students from each other, from solutions/ "
+                   "or from the network; install bubblewrap for a class")
 #: Never students: what editors, file managers and archivers leave next to submissions.
 IGNORED = {"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"}
 
@@ -104,15 +107,17 @@ def submission_for(student: Student, modules: list[str]) -> Submission:
     return submission
 
 
-def checks_version(options, select: str, modules: list[str]) -> str:
+def checks_version(options, select: str, modules: list[str], cluster: bool = False) -> str:
     """What a stored grade depends on besides the submission: grader, course, solutions,
     variant, device, torch (the reference's cache key), which modules and checks were
-    selected, the limits and the sandbox (a student who timed out is graded again with more time)."""
+    selected, the limits and the sandbox (a student who timed out is graded again with more time).
+    A cluster's workers use bwrap unless ``--sandbox process`` says otherwise (they refuse to fall back)."""
     from grader.judging.reference import cache_key, solutions_dir
     from grader.isolation.sandbox import choose
 
     key = cache_key(solutions_dir(), options.variant, options.device)
-    return f"{key}|{','.join(modules)}|{select.strip()}|{options.limits}|{choose(options.sandbox).name}"
+    sandbox = ("process" if options.sandbox == "process" else "bwrap") if cluster else choose(options.sandbox).name
+    return f"{key}|{','.join(modules)}|{select.strip()}|{options.limits}|{sandbox}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -144,6 +149,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--lms-column", default=None, metavar="NAME",
                         help="the LMS's grade column; for Canvas 'Name (ID)' updates an existing assignment "
                              "(default: the assignment's title, or the course's name)")
+    parser.add_argument("--cluster", metavar="ADDRESS", default=None,
+                        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786); this "
+                             "machine judges and keeps the gradebook (needs the 'cluster' extra: distributed)")
+    parser.add_argument("--chunk", type=int, default=None, metavar="N",
+                        help="with --cluster: submissions per task (default: about four tasks per worker, "
+                             "at most 25 submissions each)")
     cli.add_grading_options(parser)
     return parser
 
@@ -168,8 +179,12 @@ def main(argv: list[str]) -> int:
         parser_.error(f"{one_line(folder)} is not a folder of submissions")
     if args.jobs < 1:
         parser_.error("-j must be at least 1")
+    if args.chunk is not None and (args.chunk < 1 or not args.cluster):
+        parser_.error("--chunk needs --cluster and at least 1")
+    if args.cluster and importlib.util.find_spec("distributed") is None:
+        parser_.error("--cluster needs Dask distributed: pip install -e \".[cluster]\"")
     try:
-        options, note = cli.options_from(args, jobs=args.jobs)
+        options, note = cli.options_from(args, jobs=args.jobs, local=not args.cluster)
         assignment = cli.chosen_assignment(args.assignment)
     except cli.UsageError as exc:
         parser_.error(str(exc))
@@ -190,14 +205,14 @@ def main(argv: list[str]) -> int:
         notes.append(note)
     if assignment:
         notes.append(f"assignment {assignment.name} ({assignment.title}) only")
-    version = checks_version(options, args.select, modules)
+    version = checks_version(options, args.select, modules, cluster=bool(args.cluster))
     started = time.monotonic()
     with Gradebook(out / "gradebook.sqlite") as book:
         todo = [s for s in students if args.regrade or not book.is_current(s.id, s.content_hash, version)]
         print(f"{len(students)} submissions in {one_line(folder)}: {len(todo)} to grade, "
               f"{len(students) - len(todo)} unchanged since the last run", file=sys.stderr)
         try:
-            grader_errors = grade(todo, options, version, book, modules, args.select)
+            grader_errors = grade(todo, options, version, book, modules, args.select, args.cluster, args.chunk)
         except cli.UsageError as exc:
             parser_.error(str(exc))
         except KeyboardInterrupt:
@@ -210,15 +225,17 @@ def main(argv: list[str]) -> int:
     summary = exports.write_all(entries, out, notes, extras)
     print_summary(summary, out, len(todo), time.monotonic() - started)
     if grader_errors:
-        print(f"grader error: the reference solutions failed some checks for {grader_errors} submission(s); "
-              "they will be graded again on the next run", file=sys.stderr)
+        print(f"grader error: {grader_errors} submission(s) were not graded (the reference solutions failed some "
+              "checks, or a cluster chunk failed); they will be graded again on the next run", file=sys.stderr)
         return cli.EXIT_INTERNAL
     return cli.EXIT_OK
 
 
-def grade(todo: list[Student], options, version: str, book, modules: list[str], select: str = "") -> int:
-    """Grade ``todo`` in one session, committing each report as it comes; returns how many
-    reports hold a grader error. A ``select`` that matches no check raises cli.UsageError."""
+def grade(todo: list[Student], options, version: str, book, modules: list[str], select: str = "",
+          cluster: str | None = None, chunk: int | None = None) -> int:
+    """Grade ``todo`` in one session (here, or on the Dask cluster at ``cluster``), committing
+    each report as it comes; returns how many reports hold a grader error or were not graded.
+    A ``select`` that matches no check raises cli.UsageError."""
     if not todo:
         return 0
     from grader.batch.gradebook import GRADER_ERROR, row_status
@@ -242,11 +259,16 @@ def grade(todo: list[Student], options, version: str, book, modules: list[str], 
                          + (f" ({report.status})" if report.status != "graded" else ""))
 
     try:
+        if cluster:
+            from grader.cluster import dispatch
+
+            errors += dispatch.grade(cluster, [submission_for(s, modules) for s in todo], options, modules, select,
+                                     on_report, chunk)
+            return errors
         with Grader(options) as grader:
             cli.require_selected(grader, modules, select)
             if grader.sandbox.name == "process":
-                print("warning: the process sandbox does not isolate students from each other, from "
-                      "solutions/ or from the network; install bubblewrap for a class", file=sys.stderr)
+                print(PROCESS_WARNING, file=sys.stderr)
             grader.grade((submission_for(s, modules) for s in todo), on_report)
     finally:
         progress.close()

@@ -119,8 +119,9 @@ class Job:
             self.cases = {c["id"]: c["cases"] for c in self.checks}
         return type(check_id) is str and case < self.cases.get(check_id, 0)
 
-    def apply(self, meta: dict, value: Any) -> None:
-        """Record one frame's facts (the runner handles its timing)."""
+    def apply(self, meta: dict, value: Any, claims: tuple[str, ...] = WORKER_CLAIMS) -> None:
+        """Record one frame's facts (the runner handles its timing); a reason code outside
+        ``claims`` reads as "raised"."""
         event = meta.get("event")
         if event == "catalogue" and self.trusted:
             self.catalogue = value
@@ -128,14 +129,14 @@ class Job:
             module = meta.get("module")
             if module in self.modules and module not in self.module_status and meta.get("status") in MODULE_STATES:
                 self.module_status[module] = ModuleStatus(meta["status"], text(meta.get("message")),
-                                                          text(meta.get("traceback")), claimed(meta))
+                                                          text(meta.get("traceback")), claimed(meta, claims))
         elif event == "result":
             check_id, case = meta.get("check"), meta.get("case")
             if self.expects(check_id, case) and case not in self.results.get(check_id, {}):
                 self.results.setdefault(check_id, {})[case] = CheckOutcome(
                     outcome=text(meta.get("outcome", "error")), message=text(meta.get("message")), value=value,
                     output=text(meta.get("output")), traceback=text(meta.get("traceback")),
-                    where=text(meta.get("where")), reason=claimed(meta), exception=text(meta.get("type"), 200),
+                    where=text(meta.get("where")), reason=claimed(meta, claims), exception=text(meta.get("type"), 200),
                 )
 
 
@@ -144,9 +145,9 @@ def text(value: Any, limit: int = 8000) -> str:
     return value[:limit] if type(value) is str else ""
 
 
-def claimed(meta: dict) -> str:
-    """The reason code a worker gave, if it is one a worker may give ("" for none)."""
+def claimed(meta: dict, claims: tuple[str, ...] = WORKER_CLAIMS) -> str:
+    """The reason code a worker gave, if it is one of ``claims`` ("" for none)."""
     reason = meta.get("reason")
     if type(reason) is not str or not reason:
         return ""
-    return reason if reason in WORKER_CLAIMS else "raised"
+    return reason if reason in claims else "raised"

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from grader.authoring.check import Raised
-from grader.wire.values import FrameTooLarge, MAX_DEPTH, MAX_FRAME, MAX_HEADER, MAX_NODES, MAX_STR, NUMPY_DTYPES, TORCH_DTYPES, WireError
+from grader.wire.values import ArrayValue, DTypeValue, DeviceValue, FrameTooLarge, TensorValue, Unsupported, MAX_DEPTH, MAX_FRAME, MAX_HEADER, MAX_NODES, MAX_STR, NUMPY_DTYPES, TORCH_DTYPES, WireError
 
 
 class _Encoder:
@@ -58,7 +58,27 @@ class _Encoder:
             return self.numpy(value)
         if module.startswith("torch"):
             return self.torch(value)
+        if kind in DECODED:
+            return self.decoded(value)
         return unsupported_node(value)
+
+    def decoded(self, value: Any) -> dict:
+        """A value as the judge decoded it, as the node it came from (a cluster worker sends
+        on what its runner decoded: encode(decode(frame)) is the frame)."""
+        kind = type(value)
+        if kind is DTypeValue:
+            return {"t": "dtype", "v": value.name, "f": value.framework}
+        if kind is DeviceValue:
+            return {"t": "device", "v": value.name}
+        if kind is Unsupported:
+            return {"t": "unsupported", "type": value.type_name, "why": value.why}
+        if kind is ArrayValue:  # a numpy scalar decodes as a 0-d array: sent as one, it decodes the same
+            return self.numpy(value.array)
+        array = value.array
+        if value.dtype == "bfloat16":  # widened exactly on decoding: narrowed back the same way
+            array = (array.view(np.uint32) >> 16).astype("<u2")
+        return {"t": "tensor", "dtype": value.dtype, "shape": list(array.shape), "device": value.device,
+                "grad": value.requires_grad, "buf": self.buffer(np.ascontiguousarray(array).tobytes())}
 
     def numpy(self, value: Any) -> dict:
         kind = type(value)
@@ -103,6 +123,10 @@ class _Encoder:
         }
         node["buf"] = self.buffer(raw.numpy().tobytes())
         return node
+
+
+#: the judge's value records, which a cluster worker re-encodes
+DECODED = (TensorValue, ArrayValue, DTypeValue, DeviceValue, Unsupported)
 
 
 def unsupported_node(value: Any, why: str = "not plain data") -> dict:
