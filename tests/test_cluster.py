@@ -158,8 +158,8 @@ def test_a_hostile_submission_on_a_worker_harms_no_other(cluster, tmp_path):
 def test_a_worker_killed_mid_chunk_loses_nothing(cluster, tmp_path):
     local, client = cluster
     subs, out = tmp_path / "subs", tmp_path / "out"
-    slow = "import time\ntime.sleep(1.5)\n"  # every chunk runs a while: a kill lands inside one
-    for name in "abcdef":
+    slow = "import time\ntime.sleep(2)\n"  # every chunk runs a while: a kill lands inside one
+    for name in "abcdefgh":
         student(subs, name, {"broadcasting": slow, **(PARTIAL if name in "be" else {})})
     cmd = [sys.executable, "-m", "grader", "batch", str(subs), "-o", str(out), *SELECT, *LIMITS, "--chunk", "1",
            "--cluster", local.scheduler_address]
@@ -179,7 +179,7 @@ def test_a_worker_killed_mid_chunk_loses_nothing(cluster, tmp_path):
     finally:
         proc.kill()
     assert proc.returncode == 0, stderr
-    assert attempts(out) == dict.fromkeys("abcdef", 1)
+    assert attempts(out) == dict.fromkeys("abcdefgh", 1)
     rows = dict(line.split(",")[:4:3] for line in (out / "grades.csv").read_text().splitlines()[1:])
     assert {k for k, percent in rows.items() if float(percent) < 100} == {"b", "e"}
     assert client.run(os.getpid).get(victim) != pids[victim]
