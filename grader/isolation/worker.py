@@ -229,7 +229,7 @@ def run_job(spec: dict, channel: Channel) -> None:
             for index in range(check.cases):
                 seed = spec["seeds"][check.module][index]
                 channel.send({"event": "start", "check": check.id, "case": index})
-                case = Case(seed, device=device, scratch=workdir)
+                case = Case(seed, device=device, scratch=workdir, reference=bool(spec.get("trusted")))
                 outcome, value = run_case(check, sub, case, root)
                 channel.send({"event": "result", "check": check.id, "case": index, **outcome}, value)
     channel.send({"event": "done"})
