@@ -71,15 +71,21 @@ def at_cell(snapshot: dict, final: dict) -> dict:
     return names
 
 
-def globals_read(fn: Any) -> set[str]:
-    """The global names a plain function's code (nested functions and comprehensions too) reads."""
-    if type(fn) is not _FUNCTION["FunctionType"]:
-        return set()
-    found, codes = set(), [_FUNCTION["code"](fn)]
-    while codes:
-        code = codes.pop()
-        found.update(code.co_names)
-        codes += [c for c in code.co_consts if type(c) is types.CodeType]
+def globals_read(fn: Any, namespace: dict) -> set[str]:
+    """The global names a plain function reads (in nested functions and comprehensions too), and
+    those the functions of ``namespace`` it calls read, and so on."""
+    found: set[str] = set()
+    todo = [fn]
+    while todo:
+        value = todo.pop()
+        if type(value) is not _FUNCTION["FunctionType"]:
+            continue
+        codes = [_FUNCTION["code"](value)]
+        while codes:
+            code = codes.pop()
+            todo += [namespace.get(n) for n in code.co_names if n not in found and n in namespace]
+            found.update(code.co_names)
+            codes += [c for c in code.co_consts if type(c) is types.CodeType]
     return found
 
 
@@ -151,10 +157,10 @@ class Staged:
             return []
         snapshot, notes = self.history[index][1], []
         for name in self.checks.get(check_id, ()):
-            reads = sorted(globals_read(snapshot.get(name)) & set(snapshot) - set(self.sets.get(check_id, ())))
-            for read in reads:
+            reads = globals_read(snapshot.get(name), snapshot) & set(snapshot) - set(self.sets.get(check_id, ()))
+            for read in sorted(reads - {name}):
                 later = self.later(index, read, same_value)
-                if later is not None and not isinstance(snapshot[read], types.ModuleType):
+                if later is not None and type(snapshot[read]) is not types.ModuleType:
                     notes.append(f"{read} (read by {name}) is rebound in code cell {later['number']}; "
                                  f"graded with the {read} of code cell {self.since(index, read)['number']}")
         return notes
