@@ -212,3 +212,15 @@ def test_a_function_reads_the_globals_of_its_cell_and_a_later_rebinding_is_noted
     last = checks_of(reports["last_state"])
     assert last["step_as_its_cell_runs_it"]["status"] == "failed" and last["step_with_eta_a_quarter"]["status"] == "passed"
     assert not notes["last_state"]
+
+
+def test_with_globals_keeps_the_function_and_its_helpers_reading_the_values_it_sets():
+    from grader.authoring.check import with_globals
+
+    namespace = {"eta": 0.5}
+    exec("def rate(x):\n    return eta * x\n\ndef step(x):\n    return x - rate(x)\nstep.note = 'kept'", namespace)
+    stepped = with_globals(namespace["step"], eta=0.25)
+    assert stepped(2.0) == 1.5 and namespace["step"](2.0) == 1.0  # the original still reads 0.5
+    assert (stepped.note, stepped.__name__, stepped.__qualname__) == ("kept", "step", "step")
+    with pytest.raises(TypeError, match="not a plain function"):
+        with_globals(print, eta=1)

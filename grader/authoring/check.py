@@ -305,8 +305,9 @@ def rebind_namespace(namespace: dict, old: dict) -> None:
 
 def _copy_function(fn, namespace: dict, f: dict):
     copy = f["FunctionType"](f["code"](fn), namespace, f["name"](fn), f["defaults"](fn), f["closure"](fn))
-    f["set_kwdefaults"](copy, f["kwdefaults"](fn))
-    f["set_qualname"](copy, f["qualname"](fn))
+    for name in ("kwdefaults", "qualname", "doc", "module"):
+        f[f"set_{name}"](copy, f[name](fn))
+    f["dict"](copy).update(f["dict"](fn))  # attributes set on it (``dot.make_vjp = ...``)
     return copy
 
 
@@ -339,9 +340,9 @@ def function_parts() -> dict[str, Any]:
     function type's own descriptors: a function cannot answer for them itself."""
     function = type(function_parts)
     parts = {name: vars(function)[f"__{name}__"] for name in
-             ("globals", "code", "name", "defaults", "closure", "kwdefaults", "qualname")}
+             ("globals", "code", "name", "defaults", "closure", "kwdefaults", "qualname", "doc", "module", "dict")}
     return {"FunctionType": function, **{k: v.__get__ for k, v in parts.items()},
-            "set_kwdefaults": parts["kwdefaults"].__set__, "set_qualname": parts["qualname"].__set__}
+            **{f"set_{k}": parts[k].__set__ for k in ("kwdefaults", "qualname", "doc", "module")}}
 
 
 def _bound() -> dict[str, Any]:
