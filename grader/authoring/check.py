@@ -40,6 +40,10 @@ class Policy:
     rtol/atol: override the per-dtype defaults for this check.
     tf32: the computation is matmul-based, so TF32 on a GPU legitimately changes float32
     results and the CUDA tolerance for TF32 applies.
+    spread: ``(safety, floor)``: the result is a :func:`sensitive` one, judged at
+    ``atol = floor + safety * s`` (rtol 0), where ``s`` is the largest difference between the
+    reference's result and the same computation run by the reference in a lower precision:
+    a tolerance derived from how much the reference itself moves with rounding.
     """
 
     dtype: str = "strict"
@@ -48,6 +52,7 @@ class Policy:
     atol: float | None = None
     equal_nan: bool = True
     tf32: bool = False
+    spread: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPE_POLICIES:
@@ -56,6 +61,12 @@ class Policy:
             raise ValueError(f"device policy must be one of {DEVICE_POLICIES}, not {self.device!r}")
         if (self.rtol is None) != (self.atol is None):
             raise ValueError("give both rtol and atol, or neither")
+        if self.spread is not None:
+            if len(self.spread) != 2 or not all(isinstance(v, (int, float)) and v >= 0 for v in self.spread):
+                raise ValueError(f"spread must be (safety, floor), two numbers >= 0, not {self.spread!r}")
+            if self.rtol is not None:
+                raise ValueError("give rtol/atol or spread, not both")
+            object.__setattr__(self, "spread", tuple(self.spread))
 
     def to_data(self) -> dict:
         return dataclasses.asdict(self)
@@ -114,6 +125,7 @@ def check(
     atol: float | None = None,
     equal_nan: bool = True,
     tf32: bool = False,
+    spread: tuple[float, float] | None = None,
     cases: int = 1,
     timeout: float = 10.0,
     reference_device: str = "cpu",
@@ -126,10 +138,12 @@ def check(
     The first line of the function's docstring is what the report says the check checks.
     ``cases`` runs the scenario with that many seeds; the check passes when all pass.
     ``reference_device="same"`` runs the reference on the submission's device instead of the CPU.
+    ``spread=(safety, floor)`` judges a :func:`sensitive` result at a tolerance derived from the
+    reference's own sensitivity to rounding (see :class:`Policy`).
     """
     if reference_device not in REFERENCE_DEVICES:
         raise ValueError(f"reference_device must be one of {REFERENCE_DEVICES}, not {reference_device!r}")
-    policy = Policy(dtype=dtype, device=device, rtol=rtol, atol=atol, equal_nan=equal_nan, tf32=tf32)
+    policy = Policy(dtype=dtype, device=device, rtol=rtol, atol=atol, equal_nan=equal_nan, tf32=tf32, spread=spread)
 
     def register(fn: Callable) -> Callable:
         mod = module or fn.__module__.rsplit(".", 1)[-1]
@@ -161,15 +175,18 @@ class Case:
 
     Random helpers draw from generators seeded by ``seed`` so that the submission and the
     reference see the same inputs; tensors are created on the CPU, then moved to ``device``
-    (so the values do not depend on the device's random generator).
+    (so the values do not depend on the device's random generator). ``reference`` is true
+    when the scenario runs on the reference solutions (in the trusted worker): what only the
+    reference needs to compute (the low-precision run of :func:`sensitive`) is computed there.
     """
 
-    def __init__(self, seed: int, device: str = "cpu", scratch: str | None = None):
+    def __init__(self, seed: int, device: str = "cpu", scratch: str | None = None, reference: bool = False):
         import numpy as np
         import torch
 
         self.seed = seed
         self.device = device
+        self.reference = reference
         self._scratch = scratch
         self.generator = torch.Generator().manual_seed(seed)
         self.np = np.random.default_rng(seed)
@@ -242,6 +259,58 @@ def raises(fn: Callable, *args, **kwargs):
         return Raised(type=type(exc).__name__, bases=mro, message=str(exc)[:500])
 
 
+#: The keys of a :func:`sensitive` result.
+SENSITIVE_KEYS = ("value", "low_precision")
+
+
+def sensitive(value, low_precision=None) -> dict:
+    """A result for a check with ``spread=(safety, floor)``: ``value``, computed as the course
+    computes it, and ``low_precision``, the same computation in a lower precision (float32
+    inputs for float64 ones). Only the reference's ``low_precision`` is used (give it when
+    ``case.reference``, ``None`` otherwise): the spread between its two runs sets the tolerance
+    ``value`` is judged at, so a correct implementation that rounds differently (float32,
+    ``np.sqrt`` for ``math.sqrt``, another order of operations) keeps full marks and a wrong
+    rule, which moves the result by far more than rounding does, fails."""
+    return dict(zip(SENSITIVE_KEYS, (value, low_precision)))
+
+
+def with_globals(fn: Callable, **values) -> Callable:
+    """``fn`` as it runs after a cell such as ``eta, gamma = 0.4, 0.5``: the same code, reading
+    ``values`` as its globals (and so do the functions it calls from its namespace).
+
+    A scenario states the hyper-parameters the course runs a notebook function with, whatever
+    a later cell of the student's notebook set them to. ``fn`` must be a plain function."""
+    f = _bound()
+    if f["type"](fn) is not f["FunctionType"]:
+        raise TypeError(f"{getattr(fn, '__name__', fn)!r} is not a plain function, so its globals cannot be set")
+    return rebind_globals(fn, {**f["globals"](fn), **values})
+
+
+def rebind_globals(fn: Callable, namespace: dict) -> Callable:
+    """``fn`` reading ``namespace`` as its globals; so are the plain functions in ``namespace``
+    that shared ``fn``'s globals (a helper it calls sees the same values)."""
+    f = _bound()
+    old = f["globals"](fn)
+    rebind_namespace(namespace, old)
+    return _copy_function(fn, namespace, f)
+
+
+def rebind_namespace(namespace: dict, old: dict) -> None:
+    """Make every plain function in ``namespace`` whose globals are ``old`` read ``namespace`` instead."""
+    f = _bound()
+    for name, value in list(namespace.items()):
+        if f["type"](value) is f["FunctionType"] and f["globals"](value) is old:
+            namespace[name] = _copy_function(value, namespace, f)
+
+
+def _copy_function(fn, namespace: dict, f: dict):
+    copy = f["FunctionType"](f["code"](fn), namespace, f["name"](fn), f["defaults"](fn), f["closure"](fn))
+    for name in ("kwdefaults", "qualname", "doc", "module"):
+        f[f"set_{name}"](copy, f[name](fn))
+    f["dict"](copy).update(f["dict"](fn))  # attributes set on it (``dot.make_vjp = ...``)
+    return copy
+
+
 #: The functions facts are computed with, bound by :func:`bind_facts` before any student
 #: code is imported: a submission that replaces ``numpy.shares_memory`` or a ``Tensor``
 #: method afterwards changes what it calls, not what the checks see.
@@ -262,7 +331,18 @@ def bind_facts() -> None:
         numpy=torch.Tensor.numpy, detach=torch.Tensor.detach, device=torch._C.TensorBase.device.__get__,
         requires_grad=torch._C.TensorBase.requires_grad.__get__, is_leaf=torch._C.TensorBase.is_leaf.__get__,
         dtype=torch._C.TensorBase.dtype.__get__, shape=torch._C.TensorBase.shape.__get__, tuple=tuple, int=int,
+        **function_parts(),
     )
+
+
+def function_parts() -> dict[str, Any]:
+    """How a plain function is taken apart and rebuilt (:func:`rebind_globals`), read from the
+    function type's own descriptors: a function cannot answer for them itself."""
+    function = type(function_parts)
+    parts = {name: vars(function)[f"__{name}__"] for name in
+             ("globals", "code", "name", "defaults", "closure", "kwdefaults", "qualname", "doc", "module", "dict")}
+    return {"FunctionType": function, **{k: v.__get__ for k, v in parts.items()},
+            **{f"set_{k}": parts[k].__set__ for k in ("kwdefaults", "qualname", "doc", "module")}}
 
 
 def _bound() -> dict[str, Any]:

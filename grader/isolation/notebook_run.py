@@ -17,8 +17,13 @@ inline test cell of otter-grader or nbgrader would sit): against the names as th
 right after the first code cell at which every name the check uses was defined (the judge
 ships those names, read from the check files), unless a cell's tag ``grade:<check>`` pins
 it, or the notebook asks for last-state grading. A name a later cell redefines differently
-gets a note naming both cells. Functions still read their globals from the final state, as
-they would in Jupyter. A module the notebook defines none of the names of is "missing".
+gets a note naming both cells. A function is graded with the globals it saw when its cell
+ran: the check's functions read the namespace as it stood at the check's cell (names the
+notebook defines only later still resolve, as in the final state), the way the course's own
+run uses them; when a later cell rebinds a global such a function reads (``eta = 0.6``), a note
+says which cell and which value was graded, except for the globals the check sets itself
+(:func:`grader.authoring.check.with_globals`). A module the notebook defines none of the names
+of is "missing".
 """
 
 from __future__ import annotations
@@ -33,25 +38,62 @@ import traceback
 import types
 from typing import Any, Callable
 
+from grader.authoring.check import function_parts, rebind_namespace
+
 #: line magics whose statement runs once (timing it is not the grader's business)
 RUNS_STATEMENT = ("time", "timeit", "prun")
 TIMEIT_OPTIONS = re.compile(r"^\s*(?:-[nrp]\s*\d+\s*|-[tcqo]\s+)*")
 
 _loaded: dict[str, tuple["Staged", dict, dict]] = {}
 _lost: dict[str, dict[str, int]] = {}
+#: bound before any notebook runs: what the staging computes next to student code stays the grader's
+_FUNCTION = function_parts()
+_PLAIN = (int, float, complex, bool, str, bytes, type(None))
 
 
 class Bindings:
-    """The names a check sees: the bindings of one moment, then the final namespace's."""
+    """The names a check sees: the namespace as it stood right after one cell."""
 
-    def __init__(self, first: dict, final: dict) -> None:
-        self._first, self._final = first, final
+    def __init__(self, names: dict) -> None:
+        self._names = names
 
     def __getattr__(self, name: str) -> Any:
-        for names in (self._first, self._final):
-            if name in names:
-                return names[name]
-        raise AttributeError(name)
+        try:
+            return self._names[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def at_cell(snapshot: dict, final: dict) -> dict:
+    """The namespace of a cell: its bindings over the final ones, its functions reading it as globals."""
+    names = {**final, **snapshot}
+    rebind_namespace(names, final)
+    return names
+
+
+def globals_read(fn: Any, namespace: dict) -> set[str]:
+    """The global names a plain function reads (in nested functions and comprehensions too), and
+    those the functions of ``namespace`` it calls read, and so on."""
+    found: set[str] = set()
+    todo = [fn]
+    while todo:
+        value = todo.pop()
+        if type(value) is not _FUNCTION["FunctionType"]:
+            continue
+        codes = [_FUNCTION["code"](value)]
+        while codes:
+            code = codes.pop()
+            todo += [namespace.get(n) for n in code.co_names if n not in found and n in namespace]
+            found.update(code.co_names)
+            codes += [c for c in code.co_consts if type(c) is types.CodeType]
+    return found
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether a global kept its value: the same object, the same definition, or an equal plain value."""
+    if a is b or same_definition(a, b):
+        return True
+    return type(a) is type(b) and type(a) in _PLAIN and a == b
 
 
 def same_definition(a: Any, b: Any) -> bool:
@@ -72,7 +114,9 @@ class Staged:
     def __init__(self, module: Any, history: list[tuple[dict, dict]], meta: dict) -> None:
         self.module, self.history = module, history  # (cell metadata, bindings right after it)
         self.checks = meta.get("checks", {})
+        self.sets = meta.get("sets", {})  # check id -> the globals its scenario sets itself
         self.last = meta.get("state") == "last"
+        self._views: dict[int, Bindings] = {}
 
     def stage(self, check_id: str) -> int | None:
         """Index in ``history`` the check is graded at; ``None`` for the final state."""
@@ -88,7 +132,38 @@ class Staged:
 
     def view(self, check_id: str) -> Any:
         index = self.stage(check_id)
-        return self.module if index is None else Bindings(self.history[index][1], self.module.__dict__)
+        if index is None:
+            return self.module
+        if index not in self._views:
+            self._views[index] = Bindings(at_cell(self.history[index][1], self.module.__dict__))
+        return self._views[index]
+
+    def since(self, index: int, name: str) -> dict:
+        """The cell whose binding of ``name`` is the one it has at ``index``."""
+        value = self.history[index][1].get(name)
+        while index > 0 and self.history[index - 1][1].get(name) is value:
+            index -= 1
+        return self.history[index][0]
+
+    def later(self, index: int, name: str, same: Callable[[Any, Any], bool]) -> dict | None:
+        """The first cell after ``index`` that binds ``name`` to something else."""
+        value = self.history[index][1].get(name)
+        return next((c for c, b in self.history[index + 1:] if not same(b.get(name), value)), None)
+
+    def rebound_globals(self, check_id: str) -> list[str]:
+        """``eta (read by momentum_2d) is rebound in code cell 8; graded with the eta of code cell 6``."""
+        index = self.stage(check_id)
+        if index is None:
+            return []
+        snapshot, notes = self.history[index][1], []
+        for name in self.checks.get(check_id, ()):
+            reads = globals_read(snapshot.get(name), snapshot) & set(snapshot) - set(self.sets.get(check_id, ()))
+            for read in sorted(reads - {name}):
+                later = self.later(index, read, same_value)
+                if later is not None and type(snapshot[read]) is not types.ModuleType:
+                    notes.append(f"{read} (read by {name}) is rebound in code cell {later['number']}; "
+                                 f"graded with the {read} of code cell {self.since(index, read)['number']}")
+        return notes
 
     def redefinitions(self, check_id: str) -> list[str]:
         """``add_bias is redefined in code cell 23; graded the definition of code cell 5``, per name."""
@@ -97,16 +172,11 @@ class Staged:
             return []
         notes = []
         for name in self.checks.get(check_id, ()):
-            graded = self.history[index][1].get(name)
-            later = next((c for c, b in self.history[index + 1:] if not same_definition(b.get(name), graded)), None)
-            if later is None:
-                continue
-            since = index
-            while since > 0 and self.history[since - 1][1].get(name) is graded:
-                since -= 1
-            notes.append(f"{name} is redefined in code cell {later['number']}; "
-                         f"graded the definition of code cell {self.history[since][0]['number']}")
-        return notes
+            later = self.later(index, name, same_definition)
+            if later is not None:
+                notes.append(f"{name} is redefined in code cell {later['number']}; "
+                             f"graded the definition of code cell {self.since(index, name)['number']}")
+        return notes + self.rebound_globals(check_id)
 
     def notes(self, modules: list[str]) -> str:
         """One sentence per redefinition, with the checks it concerns."""

@@ -262,7 +262,7 @@ def run_job(spec: dict, channel: Channel) -> None:
             for index in range(check.cases):
                 seed = spec["seeds"][check.module][index]
                 channel.send({"event": "start", "check": check.id, "case": index})
-                case = Case(seed, device=device, scratch=workdir)
+                case = Case(seed, device=device, scratch=workdir, reference=bool(spec.get("trusted")))
                 outcome, value = run_case(check, sub, case, root)
                 broke_device = outcome["outcome"] == "error" and context_lost()
                 outcome = lost_device(outcome) if broke_device else outcome

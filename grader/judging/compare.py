@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from grader.authoring.check import Policy, Raised
+from grader.authoring.check import SENSITIVE_KEYS, Policy, Raised
 from grader.judging.messages import describe, show, show_scalar
 from grader.judging.mismatch import mismatch_facts, wrong_values
-from grader.judging.tolerances import Tolerance, dtype_kind, promote, tolerance_for
+from grader.judging.tolerances import Tolerance, derived_tolerance, dtype_kind, promote, tolerance_for
 from grader.wire import ArrayValue, DeviceValue, DTypeValue, TensorValue, Unsupported
 
 
@@ -46,6 +46,7 @@ class Context:
     policy: Policy
     device: str
     tolerances: list[Tolerance] = field(default_factory=list)
+    fixed: Tolerance | None = None  # one tolerance for every value (a check's spread=)
 
 
 def type_label(value: Any) -> str:
@@ -187,7 +188,7 @@ def compare_values_close(e: np.ndarray, a: np.ndarray, dtypes, ctx: Context, pat
     """
     common = promote(*dtypes)
     judged = dtypes[:1] if ctx.policy.dtype == "promote" else tuple(dict.fromkeys(dtypes))
-    tolerance = tolerance_for(judged, ctx.policy, ctx.device)
+    tolerance = ctx.fixed or tolerance_for(judged, ctx.policy, ctx.device)
     ctx.tolerances.append(tolerance)
     kind = dtype_kind(common)
     if kind in "bi":
@@ -265,10 +266,50 @@ def value_facts(e, a, bad, diff, tolerance: Tolerance) -> dict:
     return facts
 
 
+def judged_at_spread(expected: Any, actual: Any, spread: tuple[float, float]) -> tuple[Any, Any, Tolerance]:
+    """A :func:`~grader.authoring.check.sensitive` result: the values to compare, and the tolerance
+    the reference's spread between its two runs gives (the submission's own second run is ignored)."""
+    keys = list(SENSITIVE_KEYS)
+    if not (isinstance(expected, dict) and list(expected) == keys and expected[keys[1]] is not None):
+        raise ValueError("the reference gave no low-precision run: a check with spread= returns "
+                         "sensitive(value, low_precision) with low_precision computed when case.reference")
+    value = actual[keys[0]] if isinstance(actual, dict) and list(actual) == keys else actual
+    return expected[keys[0]], value, derived_tolerance(largest_difference(*(expected[k] for k in keys)), *spread)
+
+
+def largest_difference(a: Any, b: Any) -> float:
+    """The largest absolute difference between the finite numbers of two results of one structure."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b):
+        return max((largest_difference(x, y) for x, y in zip(a, b)), default=0.0)
+    if isinstance(a, dict) and isinstance(b, dict) and list(a) == list(b):
+        return max((largest_difference(a[k], b[k]) for k in a), default=0.0)
+    x, y = as_numbers(a), as_numbers(b)
+    if x is None or y is None:
+        if type(a) is type(b) and x is y and a == b:
+            return 0.0
+        raise ValueError("the low-precision run of the reference does not have the structure of its result")
+    if x.shape != y.shape:
+        raise ValueError(f"the low-precision run of the reference has shape {y.shape}, its result {x.shape}")
+    with np.errstate(invalid="ignore", over="ignore"):
+        both = np.isfinite(x) & np.isfinite(y)
+        return float(np.max(np.abs(x - y)[both], initial=0.0))
+
+
+def as_numbers(value: Any) -> np.ndarray | None:
+    """A number, array or tensor as a complex or float64 array; ``None`` for anything else."""
+    if isinstance(value, (TensorValue, ArrayValue)) or type(value) in (int, float, complex):
+        array = np.asarray(value.array if isinstance(value, (TensorValue, ArrayValue)) else value)
+        if array.dtype.kind in "iufc":
+            return array.astype(np.complex128 if array.dtype.kind == "c" else np.float64)
+    return None
+
+
 def compare(expected: Any, actual: Any, policy: Policy = Policy(), device: str = "cpu") -> Verdict:
     """Compare decoded data; the verdict carries every mismatch and the tolerances used."""
     ctx = Context(policy, device)
     try:
+        if policy.spread:
+            expected, actual, ctx.fixed = judged_at_spread(expected, actual, policy.spread)
         mismatches = compare_values(expected, actual, ctx)
     except Exception as exc:  # noqa: BLE001 - odd data (a 400-digit int for a float) is a failure, not a crash
         return Verdict(False, f"your result could not be compared with the expected one ({type(exc).__name__}: "

@@ -41,6 +41,13 @@ DEVICE_TOLERANCES = {
     ),
 }
 
+def derived_tolerance(spread: float, safety: float, floor: float) -> Tolerance:
+    """A check's ``spread=(safety, floor)``: ``floor + safety * spread`` absolute, where ``spread`` is
+    how far the reference's own result moves when it runs in a lower precision."""
+    return Tolerance(0.0, floor + safety * spread,
+                     f"derived from the reference: {safety:g} x its low-precision spread {spread:.2g} + {floor:g}")
+
+
 FLOAT_ORDER = ("float16", "bfloat16", "float32", "float64")
 COMPLEX_ORDER = ("complex32", "complex64", "complex128")
 

@@ -240,7 +240,8 @@ def write_program(cells: list[Cell], modules: list[str], path: Path, lost: dict[
     notebook = nbformat.v4.new_notebook()
     graded = course_names()
     notebook.metadata["grader"] = {"names": {m: sorted(graded.get(m, ())) for m in modules},
-                                   "checks": names_by_check(), "state": state, "lost": lost}
+                                   "checks": names_by_check(), "sets": globals_set_by_check(),
+                                   "state": state, "lost": lost}
     for cell in cells:
         code = nbformat.v4.new_code_cell(cell.source)
         code.metadata["grader"] = {"number": cell.number, "first_line": cell.first_line, "pins": list(cell.pins)}
@@ -279,19 +280,25 @@ def grading_state(notebook: nbformat.NotebookNode) -> str:
     return "last" if isinstance(meta, dict) and meta.get("state") == "last" else "first"
 
 
-def scenario_names(tree: ast.Module) -> dict[str, set[str]]:
-    """check id suffix -> the ``sub.NAME`` a check's scenario uses, through the module's helper functions."""
+def scenario_names(tree: ast.Module) -> dict[str, tuple[set[str], set[str]]]:
+    """check id suffix -> (the ``sub.NAME`` a check's scenario uses, the globals it sets with
+    ``with_globals(..., NAME=...)``), through the module's helper functions."""
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
 
-    def used(name: str, seen: set[str]) -> set[str]:
+    def used(name: str, seen: set[str]) -> tuple[set[str], set[str]]:
         seen.add(name)
         found: set[str] = set()
+        sets: set[str] = set()
         for node in ast.walk(functions[name]):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "sub":
                 found.add(node.attr)
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "with_globals":
+                sets.update(k.arg for k in node.keywords if k.arg)
             elif isinstance(node, ast.Name) and node.id in functions and node.id not in seen:
-                found |= used(node.id, seen)
-        return found
+                more, more_sets = used(node.id, seen)
+                found |= more
+                sets |= more_sets
+        return found, sets
 
     checks = {}
     for fn in functions.values():
@@ -304,15 +311,20 @@ def scenario_names(tree: ast.Module) -> dict[str, set[str]]:
 
 def names_by_check() -> dict[str, list[str]]:
     """check id -> the names it uses, read from the course's check files as text (nothing is imported)."""
-    return names_used_in(active().checks)
+    return {check: sorted(names) for check, (names, _) in names_used_in(active().checks).items()}
+
+
+def globals_set_by_check() -> dict[str, list[str]]:
+    """check id -> the globals its scenario sets itself (``with_globals``), read from the check files as text."""
+    return {check: sorted(sets) for check, (_, sets) in names_used_in(active().checks).items() if sets}
 
 
 @lru_cache(maxsize=4)
-def names_used_in(checks: Path) -> dict[str, list[str]]:
+def names_used_in(checks: Path) -> dict[str, tuple[set[str], set[str]]]:
     out = {}
     for path in sorted(checks.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        out.update({f"{path.stem}.{name}": sorted(used) for name, used in scenario_names(tree).items()})
+        out.update({f"{path.stem}.{name}": used for name, used in scenario_names(tree).items()})
     return out
 
 
