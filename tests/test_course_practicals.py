@@ -40,7 +40,11 @@ SCALARS = dict(
     cos=cn.STUDENT_COS.replace("np.cos(x)", "math.cos(x)").replace("np.sin(self.input)", "math.sin(self.input)"),
     composition=cn.STUDENT_COMPOSITION.replace("self.layers = layers", "self.layers = tuple(layers)"),
 )
+#: what the course's empty notebook asks and no more: no Challenge (my_cos only the solution notebook has)
+WITHOUT_CHALLENGE = dict(cos="The course's empty notebook ends here.", challenge="print('done')")
 BUGS = {
+    "cos_backward_sign": (dict(cos=cn.STUDENT_COS.replace("return -grad * np.sin", "return grad * np.sin")),
+                          {"my_cos_layer"}),
     "backward_forward_order": (dict(composition=cn.STUDENT_COMPOSITION.replace("reversed(self.layers)", "self.layers")),
                                {"composition_backward_step", "training_exp"}),
     "exp_backward_without_exp": (dict(layers=cn.STUDENT_LAYERS.replace("return grad * self.value", "return grad")),
@@ -77,6 +81,7 @@ def _cases() -> dict[str, tuple[list[str], str, set[str]]]:
     cases = {"student": (cn.practical2_course(), "backprop", set()),
              "returns_solution_order_in_place": (cn.practical2_course(**RETURNS), "backprop", set()),
              "scalars_only": (cn.practical2_course(**SCALARS), "backprop", set()),
+             "without_the_challenge": (cn.practical2_course(**WITHOUT_CHALLENGE), "backprop", set()),
              "functional_other": (FUNCTIONAL_OTHER, "autodiff_functional", set()),
              "functional_no_target_gradient": (FUNCTIONAL_NONE, "autodiff_functional", set()),
              "functional_ascent": (FUNCTIONAL_ASCENT, "autodiff_functional", {"sgd_update", "training_loop"})}
@@ -99,7 +104,17 @@ def graded(tmp_path_factory):
 
 def _failed(report, module: str) -> dict[str, str]:
     checks = next(m for m in report.modules if m.name == module).checks
-    return {c.name: c.message for c in checks if c.status != "passed"}
+    return {c.name: c.message for c in checks if c.status not in ("passed", "skipped")}
+
+
+def test_the_challenge_the_empty_notebook_does_not_ask_for_costs_nothing(graded):
+    """my_cos is only in the course's solution notebook: left out, it is skipped and the rest is full marks."""
+    report = graded["without_the_challenge"]
+    [cos] = [c for c in report.checks if c.name == "my_cos_layer"]
+    assert cos.status == "skipped" and "optional, not attempted" in cos.message
+    backprop = {name: next(m for m in graded[name].modules if m.name == "backprop") for name in ("without_the_challenge", "student")}
+    assert (backprop["without_the_challenge"].points, backprop["without_the_challenge"].max_points) == (9, 9)
+    assert (backprop["student"].points, backprop["student"].max_points) == (10, 10)  # attempted: graded, and counted
 
 
 @pytest.mark.parametrize("name", list(_cases()))
@@ -140,7 +155,7 @@ def test_the_fixture_scores_full_marks_through_the_command_line(tmp_path):
 def test_every_variant_edits_what_it_says():
     """Each ``replace`` above found its text: no variant is the plain notebook under another name."""
     plain = cn.practical2_course()
-    for parts in [RETURNS, SCALARS, EMPTY] + [parts for parts, _ in BUGS.values()]:
+    for parts in [RETURNS, SCALARS, EMPTY, WITHOUT_CHALLENGE] + [parts for parts, _ in BUGS.values()]:
         defaults = {"imports": cn.IMPORTS, "layers": cn.STUDENT_LAYERS, "composition": cn.STUDENT_COMPOSITION,
                     "fit": cn.STUDENT_FIT, "cos": cn.STUDENT_COS, "challenge": cn.STUDENT_CHALLENGE}
         assert all(text != defaults[key] for key, text in parts.items()), parts

@@ -44,7 +44,7 @@ def test_a_signed_entry_reads_back_and_a_tampered_one_does_not(cache):
 def test_load_recomputes_an_entry_that_was_rewritten(cache, monkeypatch):
     computed = []
 
-    def compute(solutions, variant, device):
+    def compute(solutions, variant, device, limits):
         computed.append(variant)
         job = reference.replay(BODY)
         job.raw = bytearray(BODY)

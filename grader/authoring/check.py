@@ -91,6 +91,7 @@ class Check:
     timeout: float = 10.0
     reference_device: str = "cpu"  # "same": the reference runs on the submission's device
     requires_cuda: bool = False
+    optional: str = ""  # why the course does not ask it of everyone; "": required
 
     @property
     def id(self) -> str:
@@ -109,6 +110,7 @@ class Check:
             "timeout": self.timeout,
             "reference_device": self.reference_device,
             "requires_cuda": self.requires_cuda,
+            "optional": self.optional,
         }
 
 
@@ -130,6 +132,7 @@ def check(
     timeout: float = 10.0,
     reference_device: str = "cpu",
     requires_cuda: bool = False,
+    optional: str = "",
     module: str | None = None,
     name: str | None = None,
 ) -> Callable[[Callable], Callable]:
@@ -140,6 +143,9 @@ def check(
     ``reference_device="same"`` runs the reference on the submission's device instead of the CPU.
     ``spread=(safety, floor)`` judges a :func:`sensitive` result at a tolerance derived from the
     reference's own sensitivity to rounding (see :class:`Policy`).
+    ``optional="why"``: an exercise the course does not ask of every student (a challenge only
+    its solution notebook does): skipped, not failed, when the submission does not define the
+    names it uses, so leaving it out costs nothing; attempted, it is graded as any other.
     """
     if reference_device not in REFERENCE_DEVICES:
         raise ValueError(f"reference_device must be one of {REFERENCE_DEVICES}, not {reference_device!r}")
@@ -159,6 +165,7 @@ def check(
             timeout=timeout,
             reference_device=reference_device,
             requires_cuda=requires_cuda,
+            optional=optional,
         )
         checks = REGISTRY.setdefault(mod, [])
         if any(c.name == entry.name and c.scenario.__module__ == fn.__module__ for c in checks):

@@ -21,6 +21,12 @@ def lacks_gpu(entry: dict, device: str) -> bool:
     return entry["requires_cuda"] and not device.startswith("cuda")
 
 
+def not_attempted(entry: dict, outcome: CheckOutcome) -> bool:
+    """An optional check whose names the submission does not define at all (not one whose cell
+    does not parse: that is an attempt)."""
+    return bool(entry.get("optional")) and outcome.outcome == "missing" and outcome.reason == "missing_name"
+
+
 def outcome_message(outcome: CheckOutcome) -> str:
     """What the student reads for an outcome that is not a value (the worker's and the
     runner's own words, with a lead-in where the reason calls for one)."""
@@ -77,6 +83,9 @@ def judge_check(entry: dict, job: Job, reference: reference_mod.Reference) -> Ch
         if actual is None:
             result.message, result.reason = prefix + "no result came back for this check", "crash"
             break
+        if actual.outcome != "value" and not_attempted(entry, actual):
+            result.status, result.message = SKIPPED, f"optional, not attempted: {entry['optional']}"
+            return result
         if actual.outcome != "value":
             same_for_every_case = actual.outcome in ("missing", "not_implemented")
             result.message = ("" if same_for_every_case else prefix) + outcome_message(actual)
