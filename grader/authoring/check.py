@@ -331,6 +331,7 @@ def bind_facts() -> None:
     import numpy as np
     import torch
 
+    # torch._C.TensorBase is private: torch >= 2.2 (2.1 and before: _TensorBase)
     _FACTS.update(
         np_shares_memory=np.shares_memory, ndarray=np.ndarray, Tensor=torch.Tensor, isinstance=isinstance,
         type=type, bool=bool, no_subclass=torch._C.DisableTorchFunctionSubclass,

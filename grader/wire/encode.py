@@ -113,7 +113,7 @@ class _Encoder:
         if value.device.type == "meta":
             return unsupported_node(value, "a tensor on the meta device (it has no values)")
         data = value.detach().to("cpu").contiguous()
-        raw = data.view(torch.uint16) if name == "bfloat16" else data
+        raw = data.view(torch.uint16) if name == "bfloat16" else data  # torch.uint16: torch >= 2.3, the range's floor
         node = {
             "t": "tensor",
             "dtype": name,
