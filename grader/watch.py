@@ -55,9 +55,14 @@ def digest(file: str) -> str:
 
 
 def saves(path: Path, poll: float = POLL, sleep: Callable[[float], None] = time.sleep) -> Iterator[list[str]]:
-    """The files of each save under ``path`` whose content changed, once they stand still."""
+    """The files of each save under ``path`` whose content changed, once they stand still.
+    What the files hold now is the baseline: a save made from now on is seen, even one made
+    while the first grade runs."""
     seen = snapshot(path)
-    contents = {file: digest(file) for file in seen}
+    return changes(path, seen, {file: digest(file) for file in seen}, poll, sleep)
+
+
+def changes(path: Path, seen: dict, contents: dict[str, str], poll: float, sleep) -> Iterator[list[str]]:
     while True:
         sleep(poll)
         now = snapshot(path)
@@ -132,6 +137,7 @@ def watch(path: Path, grade: Callable[[list[str] | None], Report | str], stream:
     from grader.reporting import terminal
 
     progress = Progress()
+    found = saves(path, poll)  # before the first grade: a save made while it runs is graded next
     first = grade(None)
     if isinstance(first, str):
         stream.write(f"cannot grade {terminal.one_line(path)}: {terminal.one_line(first)}\n")
@@ -140,7 +146,7 @@ def watch(path: Path, grade: Callable[[list[str] | None], Report | str], stream:
         terminal.write(first, stream, colour=colour, verbose=verbose)
     stream.write(f"\nwatching {terminal.one_line(path)} (Ctrl-C to stop)\n")
     stream.flush()
-    for changed in saves(path, poll):
+    for changed in found:
         saved = max((os.stat(f).st_mtime for f in changed if os.path.exists(f)), default=time.time())
         report = grade(modules_saved(changed))
         names = ", ".join(Path(f).name for f in changed)

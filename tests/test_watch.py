@@ -143,6 +143,26 @@ def test_a_notebook_replaced_atomically_is_graded_again_and_ctrl_c_mid_grade_lea
         watch.stop()
 
 
+@pytest.mark.timeout(120)
+def test_in_a_folder_only_the_saved_modules_assignment_is_graded_again(tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    for module in ("tensors", "broadcasting"):
+        (folder / f"{module}.py").write_text((EXERCISES / f"{module}.py").read_text())
+    watch = Watch(folder, tmp_path / "tmp")
+    try:
+        first = watch.until(r"^watching ")
+        assert any(line.startswith(f"Total: 0/{TENSOR_CHECKS + 20}") for line in first)
+        replace(folder / "broadcasting.py", (SOLUTIONS / "broadcasting.py").read_text())
+        fixed = watch.until(r"^Total: ")
+        graded = [line.split()[1] for line in fixed if re.match(r"  [✓✗] ", line)]
+        assert graded and all(name.startswith("broadcasting.") for name in graded), fixed
+        assert fixed[-1].startswith(f"Total: 20/{TENSOR_CHECKS + 20}")  # the tensors checks still count
+        assert watch.interrupt() == 130
+    finally:
+        watch.stop()
+
+
 @pytest.mark.timeout(30)
 def test_a_burst_of_writes_is_one_save_and_the_same_content_is_none(tmp_path):
     watched = tmp_path / "tensors.py"
