@@ -205,6 +205,10 @@ def grade_main(argv: list[str]) -> int:
 
     parser = grade_parser()
     args = parser.parse_args(argv)
+    if args.sandbox != "process":
+        from grader.isolation.sandbox import probe_in_background
+
+        probe_in_background()
     from grader.session import Grader
     from grader.submissions.submission import SubmissionError
 

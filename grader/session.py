@@ -15,13 +15,14 @@ from grader.manifest import active
 from grader.isolation import scratch
 from grader.isolation.job import Job
 from grader.isolation.limits import Limits
-from grader.isolation.runner import Runner
 from grader.isolation.platform import choose_runner, client_for
-from grader.judging import reference as reference_mod
 from grader.judging.selection import Selection
-from grader.judging.verdicts import failed_report, judge, lacks_gpu
 from grader.reporting.report import Report
 from grader.submissions.submission import Submission, SubmissionError, collect_files
+
+# The runner, the reference and the judge (numpy, the wire decoder) are imported by the
+# Grader once its zygotes are started: a student's run then imports them while the zygote
+# imports torch, not before it starts.
 
 
 #: What notebooks that plot import; with the course's heavy imports (``preload`` in its
@@ -74,12 +75,22 @@ class Grader:
         self.sandbox = choose(options.sandbox)
         self.runner_name = choose_runner(options.runner)
         scratch.remove_stale()  # what graders killed earlier (SIGKILL) could not remove
-        # Started first, so that their `import torch` overlaps with the reference's.
+        # Started first, so that their `import torch` overlaps the judge's own imports and the reference's.
         jobs = max(1, options.jobs)
         huge_pages = options.submission_count >= HUGE_PAGES_FROM * jobs
         client = client_for(self.runner_name)
         zygotes = [client(self.sandbox, options.preload, huge_pages=huge_pages) for _ in range(jobs)]
-        self.runner = Runner(zygotes, options.limits)
+        for zygote in zygotes:
+            zygote.start()
+        try:
+            from grader.isolation.runner import Runner
+            from grader.judging import reference as reference_mod
+
+            self.runner = Runner(zygotes, options.limits)
+        except BaseException:
+            for zygote in zygotes:
+                zygote.stop()
+            raise
         try:
             # the reference is trusted: the students' (perhaps tight) limits are not its limits
             self.reference = reference_mod.load(options.variant, options.device, refresh=options.refresh_reference)
@@ -102,6 +113,8 @@ class Grader:
     def grade(self, submissions: Iterable[Submission], on_report: Callable[[Submission, Report], None]) -> None:
         """Grade each submission; ``on_report`` gets each report as soon as it is final."""
         pending: dict[str, tuple[Submission, list[dict]]] = {}
+
+        from grader.judging.verdicts import failed_report, judge, lacks_gpu
 
         def fail(submission: Submission, selected: list[dict]) -> None:
             report = failed_report(submission, self.reference, selected, self.sandbox.name,

@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import Callable, Iterator, NoReturn, TextIO
 
 from grader.manifest import active
 from grader.reporting.report import SKIPPED, CheckResult, ModuleResult, Report
@@ -105,9 +105,13 @@ class Progress:
     checks: dict[str, CheckResult] = field(default_factory=dict)
     module_messages: dict[str, str] = field(default_factory=dict)
 
-    def update(self, report: Report) -> tuple[list[Change], list[ModuleResult]]:
+    def update(self, report: Report, whole: bool = True) -> tuple[list[Change], list[ModuleResult]]:
         """Record ``report``; return the checks whose verdict changed and the modules whose
-        problem (a syntax error...) is new."""
+        problem (a syntax error...) is new. ``whole``: the report grades all there is (a
+        notebook that no longer covers an assignment takes its checks out of the total)."""
+        if whole:
+            graded = {c.id for c in report.checks}
+            self.checks = {i: c for i, c in self.checks.items() if i in graded}
         changes = []
         for check in report.checks:
             before = self.checks.get(check.id)
@@ -129,7 +133,7 @@ class Progress:
 
 
 def watch(path: Path, grade: Callable[[list[str] | None], Report | str], stream: TextIO = sys.stdout,
-          colour: bool | None = None, verbose: bool = False, poll: float = POLL) -> None:
+          colour: bool | None = None, verbose: bool = False, poll: float = POLL) -> NoReturn:
     """Grade ``path`` now and after every save, until interrupted (KeyboardInterrupt).
 
     ``grade(modules)`` grades the submission on ``modules`` (None: what it covers) and
@@ -148,17 +152,18 @@ def watch(path: Path, grade: Callable[[list[str] | None], Report | str], stream:
     stream.flush()
     for changed in found:
         saved = max((os.stat(f).st_mtime for f in changed if os.path.exists(f)), default=time.time())
-        report = grade(modules_saved(changed))
+        modules = modules_saved(changed)
+        report = grade(modules)
         names = ", ".join(Path(f).name for f in changed)
         if isinstance(report, str):
             stream.write(f"\n{terminal.one_line(names)} saved: cannot grade it: {terminal.one_line(report)}\n")
         else:
-            changes, broken = progress.update(report)
+            changes, broken = progress.update(report, whole=modules is None)
             terminal.write_changes(names, changes, broken, progress.total(), time.time() - saved, stream, colour)
         stream.flush()
 
 
-def watch_main(args, parser, options, assignment, note: str | None) -> int:
+def watch_main(args, parser, options, assignment, note: str | None) -> NoReturn:
     """``python -m grader --watch``: one session (zygotes, reference) for every grade; Ctrl-C
     ends it as it ends any run (KeyboardInterrupt: the session stops its zygotes and removes
     its scratch folders on the way out; exit code 130)."""
@@ -199,4 +204,3 @@ def watch_main(args, parser, options, assignment, note: str | None) -> int:
             return reports[0]
 
         watch(path, grade, colour=False if args.no_color else None, verbose=args.verbose)
-    return 0  # not reached: only Ctrl-C ends a watch

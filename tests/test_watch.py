@@ -193,7 +193,7 @@ def result(check_id: str, status: str, points: float, reason: str = "") -> Check
     return CheckResult(check_id, check_id.split(".")[0], check_id.split(".")[1], "", 2, points, status, reason=reason)
 
 
-def test_progress_reports_only_changed_verdicts_and_the_total_over_every_module_seen():
+def test_progress_reports_only_changed_verdicts_and_the_total_over_what_is_graded():
     progress = Progress()
     first = Report("f", "s", [ModuleResult("a", "ok", checks=[result("a.x", "failed", 0, "not_implemented"),
                                                               result("a.y", "passed", 2)])])
@@ -205,5 +205,7 @@ def test_progress_reports_only_changed_verdicts_and_the_total_over_every_module_
     assert [c.check.id for c in changes] == ["a.x", "a.y"] and [m.name for m in broken] == ["a"]
     assert progress.update(second) == ([], [])  # graded again, the same: nothing to print
     other = Report("f", "s", [ModuleResult("b", "ok", checks=[result("b.z", "passed", 2)])])
-    progress.update(other)
+    progress.update(other, whole=False)  # one module of a folder graded again
     assert progress.total() == (2, 6)
+    progress.update(other)  # all there is now: a notebook that no longer defines module a's names
+    assert progress.total() == (2, 2)

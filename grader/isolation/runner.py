@@ -33,7 +33,8 @@ class Runner:
         self.limits = limits
         self.selector = selectors.DefaultSelector()
         for z in zygotes:
-            z.start()
+            if z.sock is None:  # not started by the caller already
+                z.start()
             self.selector.register(z.sock, selectors.EVENT_READ, ("zygote", z))
 
     def close(self) -> None:
