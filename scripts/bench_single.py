@@ -101,6 +101,7 @@ def main() -> None:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     commands = {
         "import torch": [py, "-c", "import torch"],
+        "import torch, gc off, no teardown": [py, "-c", "import gc, os; gc.disable(); import torch; os._exit(0)"],
         "import torch, torchvision": [py, "-c", "import torch, torchvision"],
         "grader solutions (all modules)": [py, "-m", "grader", "solutions", "-q"],
         "grader solutions -k 'not cifar'": [py, "-m", "grader", "solutions", "-q", "-k", "not cifar"],
@@ -127,6 +128,9 @@ def main() -> None:
     no_cifar = med["grader solutions -k 'not cifar'"]
     print(f"grader -k 'not cifar' / import torch         = {no_cifar / base:.2f}x  (target 1.2x)")
     print(f"grader solutions/tensors.py / import torch   = {med['grader solutions/tensors.py'] / base:.2f}x  (target 1.2x)")
+    floor = med["import torch, gc off, no teardown"]
+    print(f"grader solutions/tensors.py / import torch, gc off, no teardown = {med['grader solutions/tensors.py'] / floor:.2f}x"
+          "  (how the zygote imports it: the least a process importing torch pays)")
     spawn = med["grader solutions --runner spawn"] / med["grader solutions (all modules)"]
     print(f"grader --runner spawn / --runner zygote      = {spawn:.2f}x  (target 1.3x)")
     print(f"--watch re-grade of tensors.py              = {med['--watch: save -> total printed']:.2f} s  (target 0.3 s)")
