@@ -82,6 +82,14 @@ def changes(path: Path, seen: dict, contents: dict[str, str], poll: float, sleep
             yield changed
 
 
+def when_saved(files: list[str]) -> float:
+    """The time of a save: its files' newest mtime, unless that is over a second old (a copy
+    that kept the file's old mtime): then now, when the save was seen."""
+    now = time.time()
+    newest = max((os.stat(f).st_mtime for f in files if os.path.exists(f)), default=now)
+    return newest if now - newest < 1.0 else now
+
+
 def modules_saved(files: list[str]) -> list[str] | None:
     """The modules of the assignments these saved files belong to; None when one of them is not
     a module file (a notebook, a helper): then the submission decides, as on a first run."""
@@ -151,7 +159,7 @@ def watch(path: Path, grade: Callable[[list[str] | None], Report | str], stream:
     stream.write(f"\nwatching {terminal.one_line(path)} (Ctrl-C to stop)\n")
     stream.flush()
     for changed in found:
-        saved = max((os.stat(f).st_mtime for f in changed if os.path.exists(f)), default=time.time())
+        saved = when_saved(changed)
         modules = modules_saved(changed)
         report = grade(modules)
         names = ", ".join(Path(f).name for f in changed)
