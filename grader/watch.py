@@ -86,7 +86,13 @@ def when_saved(files: list[str]) -> float:
     """The time of a save: its files' newest mtime, unless that is over a second old (a copy
     that kept the file's old mtime): then now, when the save was seen."""
     now = time.time()
-    newest = max((os.stat(f).st_mtime for f in files if os.path.exists(f)), default=now)
+    times = []
+    for file in files:
+        try:
+            times.append(os.stat(file).st_mtime)
+        except OSError:
+            pass  # removed: that save has no time of its own
+    newest = max(times, default=now)
     return newest if now - newest < 1.0 else now
 
 
