@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -177,10 +178,19 @@ def watch(path: Path, grade: Callable[[list[str] | None], Report | str], stream:
         stream.flush()
 
 
+def interrupt(signum, frame) -> NoReturn:
+    raise KeyboardInterrupt
+
+
 def watch_main(args, parser, options, assignment, note: str | None) -> NoReturn:
     """``python -m grader --watch``: one session (zygotes, reference) for every grade; Ctrl-C
     ends it as it ends any run (KeyboardInterrupt: the session stops its zygotes and removes
-    its scratch folders on the way out; exit code 130)."""
+    its scratch folders on the way out; exit code 130). So do SIGTERM and SIGHUP (the
+    terminal or the editor that ran it closed), which would otherwise leave the scratch
+    folders to the next grader; where they are ignored (``nohup``) they stay ignored."""
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, interrupt)
     from grader.cli import default_path, prepared, require_selected, UsageError
     from grader.reporting import FILE_REPORTERS
     from grader.session import Grader, full_preload, preload_for

@@ -82,7 +82,7 @@ class WatchedSave:
         return time.perf_counter() - start
 
     def close(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
+        self.proc.send_signal(signal.SIGTERM)  # a watch ends on it as on Ctrl-C, which a job started with & ignores
         self.proc.wait()
 
 

@@ -57,8 +57,8 @@ class Watch:
     def descendants(self) -> list[psutil.Process]:
         return psutil.Process(self.proc.pid).children(recursive=True)
 
-    def interrupt(self) -> int:
-        self.proc.send_signal(signal.SIGINT)
+    def interrupt(self, number: int = signal.SIGINT) -> int:
+        self.proc.send_signal(number)
         return self.proc.wait(timeout=30)
 
     def stop(self) -> None:
@@ -144,7 +144,7 @@ def test_a_notebook_replaced_atomically_is_graded_again_and_ctrl_c_mid_grade_lea
 
 
 @pytest.mark.timeout(120)
-def test_in_a_folder_only_the_saved_modules_assignment_is_graded_again(tmp_path):
+def test_in_a_folder_only_the_saved_modules_assignment_is_graded_again_and_sigterm_leaves_nothing(tmp_path):
     folder = tmp_path / "work"
     folder.mkdir()
     for module in ("tensors", "broadcasting"):
@@ -158,7 +158,9 @@ def test_in_a_folder_only_the_saved_modules_assignment_is_graded_again(tmp_path)
         graded = [line.split()[1] for line in fixed if re.match(r"  [✓✗] ", line)]
         assert graded and all(name.startswith("broadcasting.") for name in graded), fixed
         assert fixed[-1].startswith(f"Total: 20/{TENSOR_CHECKS + 20}")  # the tensors checks still count
-        assert watch.interrupt() == 130
+        processes = watch.descendants()
+        assert watch.interrupt(signal.SIGTERM) == 130  # as a closed terminal's SIGHUP: cleaned up like Ctrl-C
+        assert_nothing_left(watch, processes)
     finally:
         watch.stop()
 
