@@ -173,6 +173,9 @@ def grade_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-color", action="store_true", help="no colour, even on a terminal")
     parser.add_argument("-v", "--verbose", action="store_true", help="show messages and output of passed checks too")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the total")
+    parser.add_argument("--watch", action="store_true",
+                        help="grade, then grade again on every save of PATH (the saved module's assignment), "
+                             "printing what changed; Ctrl-C stops it (exit code 130)")
     return parser
 
 
@@ -192,28 +195,43 @@ def default_path() -> Path:
     return course.exercises
 
 
+def prepared(path, assignment, note: str | None, modules: list[str] | None = None):
+    """The submission at ``path``, graded on ``assignment``, else on ``modules``, else on what it covers."""
+    from grader.submissions.resolve import resolve
+
+    submission = resolve(path, assignment.modules if assignment else modules)
+    if note:
+        submission.notes.append(note)
+    if assignment is None and modules is None:
+        from grader.submissions.coverage import narrow
+
+        narrow(submission)
+    return submission
+
+
 def grade_main(argv: list[str]) -> int:
     from grader.reporting import FILE_REPORTERS, load
     from grader.reporting import terminal
 
     parser = grade_parser()
     args = parser.parse_args(argv)
+    if args.sandbox != "process":
+        from grader.isolation.sandbox import probe_in_background
+
+        probe_in_background()
     from grader.session import Grader
-    from grader.submissions.resolve import resolve
     from grader.submissions.submission import SubmissionError
 
     try:
         options, note = options_from(args)
         assignment = chosen_assignment(args.assignment)
-        submission = resolve(args.path or default_path(), assignment and assignment.modules)
+        if args.watch:
+            from grader.watch import watch_main
+
+            return watch_main(args, parser, options, assignment, note)
+        submission = prepared(args.path or default_path(), assignment, note)
     except (UsageError, FileNotFoundError, SubmissionError) as exc:
         parser.error(terminal.one_line(exc))
-    if note:
-        submission.notes.append(note)
-    if assignment is None:
-        from grader.submissions.coverage import narrow
-
-        narrow(submission)
     from grader.session import preload_for
 
     options.preload = preload_for([submission], options.selection)

@@ -15,13 +15,14 @@ from grader.manifest import active
 from grader.isolation import scratch
 from grader.isolation.job import Job
 from grader.isolation.limits import Limits
-from grader.isolation.runner import Runner
 from grader.isolation.platform import choose_runner, client_for
-from grader.judging import reference as reference_mod
 from grader.judging.selection import Selection
-from grader.judging.verdicts import failed_report, judge, lacks_gpu
 from grader.reporting.report import Report
 from grader.submissions.submission import Submission, SubmissionError, collect_files
+
+# The runner, the reference and the judge (numpy, the wire decoder) are imported by the
+# Grader once its zygotes are started: a student's run then imports them while the zygote
+# imports torch, not before it starts.
 
 
 #: What notebooks that plot import; with the course's heavy imports (``preload`` in its
@@ -76,7 +77,17 @@ def start_runner(options: Options):
     huge_pages = options.submission_count >= HUGE_PAGES_FROM * jobs
     client = client_for(runner_name)
     zygotes = [client(sandbox, options.preload, huge_pages=huge_pages, device=options.device) for _ in range(jobs)]
-    return sandbox, runner_name, Runner(zygotes, options.limits)
+    for zygote in zygotes:
+        zygote.start()
+    try:
+        from grader.isolation.runner import Runner
+
+        runner = Runner(zygotes, options.limits)
+    except BaseException:
+        for zygote in zygotes:
+            zygote.stop()
+        raise
+    return sandbox, runner_name, runner
 
 
 class Judge:
@@ -87,6 +98,8 @@ class Judge:
         self.options = options
         self.sandbox_name = sandbox_name
         self.runner_name = runner_name
+        from grader.judging import reference as reference_mod
+
         self.reference = reference_mod.load(options.variant, options.device, refresh=options.refresh_reference,
                                             limits=options.limits.for_reference())
 
@@ -94,6 +107,8 @@ class Judge:
         return [e for e in self.reference.catalogue if e["module"] in modules and self.options.selection.matches(e["id"])]
 
     def fail(self, submission: Submission, selected: list[dict]) -> Report:
+        from grader.judging.verdicts import failed_report
+
         report = failed_report(submission, self.reference, selected, self.sandbox_name,
                                self.options.variant, self.options.device)
         report.runner = self.runner_name
@@ -102,6 +117,8 @@ class Judge:
     def jobs(self, submissions: Iterable[Submission], on_report: Callable[[Submission, Report], None]):
         """``(job, submission, selected)`` for each submission that can run; one that cannot
         goes straight to ``on_report`` as a failed report."""
+        from grader.judging.verdicts import lacks_gpu
+
         for number, submission in enumerate(submissions):
             selected = self.selected(submission.modules)
             if not submission.error:
@@ -120,6 +137,8 @@ class Judge:
 
     def report(self, job: Job, submission: Submission, selected: list[dict]) -> Report:
         """The verdict on a finished job (a grader bug judging it fails only this submission)."""
+        from grader.judging.verdicts import judge
+
         try:
             report = judge(job, submission, self.reference, selected, self.sandbox_name)
             report.runner = self.runner_name
@@ -134,7 +153,7 @@ class Grader(Judge):
     """A grading session: sandboxed zygotes started once, then any number of submissions."""
 
     def __init__(self, options: Options) -> None:
-        # Started first, so that their `import torch` overlaps with the reference's.
+        # Started first, so that their `import torch` overlaps the judge's own imports and the reference's.
         self.sandbox, runner_name, self.runner = start_runner(options)
         try:
             super().__init__(options, self.sandbox.name, runner_name)

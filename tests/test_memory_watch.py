@@ -84,7 +84,7 @@ def test_a_student_over_the_gpu_budget_is_stopped_and_no_neighbour_changes(tmp_p
         runner.watch.watch_gpu(FakeMeter(), limits.gpu_memory, len(zygotes))
         return runner
 
-    monkeypatch.setattr("grader.session.Runner", watched_runner)
+    monkeypatch.setattr("grader.isolation.runner.Runner", watched_runner)
     reports = {}
     options = Options(sandbox="process", selection=Selection("tensors"), limits=Limits(gpu_memory=512 << 20))
     with Grader(options) as grader:

@@ -141,13 +141,13 @@ def test_trusted_zygotes_run_unconfined_and_others_confined(tmp_path, monkeypatc
 
 def test_auto_falls_back_to_process_and_bwrap_says_why(monkeypatch):
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
-    sandbox.bwrap_problem.cache_clear()
+    sandbox.probe_bwrap.cache_clear()
     try:
         assert choose("auto").name == "process"
         with pytest.raises(SandboxUnavailable, match="bwrap is not installed"):
             choose("bwrap")
     finally:
-        sandbox.bwrap_problem.cache_clear()
+        sandbox.probe_bwrap.cache_clear()
     assert choose("process").name == "process"
 
 

@@ -36,7 +36,8 @@ class Runner:
         self.watch = for_platform(limits.memory)  # what no rlimit bounds: shared and GPU memory
         self.gpu_opened = False
         for z in zygotes:
-            z.start()
+            if z.sock is None:  # not started by the caller already
+                z.start()
             self.selector.register(z.sock, selectors.EVENT_READ, ("zygote", z))
 
     def close(self) -> None:

@@ -25,6 +25,7 @@ import shutil
 import site
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from grader.manifest import active
@@ -158,9 +159,25 @@ def bwrap_help(executable: str) -> str:
         return ""
 
 
-@functools.lru_cache(maxsize=None)
+_probing = threading.Lock()
+
+
 def bwrap_problem() -> str:
     """Why bubblewrap cannot confine a zygote here ("" when it can); probed once per process."""
+    with _probing:  # one probe, whichever thread asks first (see probe_in_background)
+        return probe_bwrap()
+
+
+def probe_in_background() -> None:
+    """Start the probe now on a thread of its own: a student's run does so first thing, so that
+    its two processes (``bwrap --help``, then Python inside bwrap: 50 ms, far more on a loaded
+    machine) overlap parsing and resolving the submission instead of delaying the zygote."""
+    threading.Thread(target=bwrap_problem, daemon=True).start()
+
+
+@functools.lru_cache(maxsize=None)
+def probe_bwrap() -> str:
+    """The probe itself (once per process; call bwrap_problem, which a thread may already be running)."""
     executable = shutil.which("bwrap")
     if executable is None:
         return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"

@@ -101,3 +101,33 @@ def write(report: Report, stream: TextIO = sys.stdout, colour: bool | None = Non
     if report.skipped_points:
         total += f", {fmt(report.skipped_points)} points skipped"
     out(style(total, "bold") + style(f"   graded in {report.duration:.1f} s", "dim"))
+
+
+def write_changes(saved: str, changes, broken, total: tuple[float, float], seconds: float,
+                  stream: TextIO = sys.stdout, colour: bool | None = None) -> None:
+    """What one re-grade of ``--watch`` changed (:mod:`grader.watch`): the checks now passing or
+    failing (``changes``), the problems of ``broken`` modules, and the new total."""
+    style = Style(stream, colour)
+    out = lambda line="": stream.write(line + "\n")  # noqa: E731
+    out()
+    out(style(f"{one_line(saved)} saved", "bold") + style(f"  (graded {seconds:.2f} s after the save)", "dim"))
+    for module in broken:
+        out(style("  " + one_line(module.message), FAILED))
+    quiet = {m.name for m in broken}  # their checks all fail for the reason just shown
+    width = max((len(c.check.id) for c in changes), default=10)
+    for change in changes:
+        c = change.check
+        if c.module in quiet and change.before is not None and change.before.status == c.status:
+            continue  # failed before, fails now for the module's reason above
+        now = {PASSED: "now passes", SKIPPED: "skipped", ERROR: "grader error"}.get(c.status, "now fails")
+        if change.before is not None and change.before.status == c.status:
+            now = "still fails"
+        line = f"  {style(style.marks[c.status], c.status)} {one_line(c.id):<{width}}  {fmt(c.points)}/{fmt(c.max_points):<3} {now}"
+        if c.status != PASSED and c.message and c.module not in quiet:
+            line += ": " + one_line(c.message)[:160]
+        out(line)
+    if not changes and not broken:
+        out(style("  no check changed", "dim"))
+    points, most = total
+    percent = round(100.0 * points / most, 2) if most else 0.0
+    out(style(f"Total: {fmt(points)}/{fmt(most)} ({percent:g}%)", "bold"))

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from grader.isolation import scratch
 from grader.isolation.limits import MAX_CELLS
 from grader.submissions.submission import Submission, student_id
-from grader.judging.reference import solutions_dir
+from grader.paths import solutions_dir
 from grader.notebook_check import without_check
 from grader.manifest import active
 
