@@ -9,7 +9,6 @@ files' bytes; its digest is what the judge matches the worker's answer with.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import platform
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.isolation.job import Job
+from grader.judging.reference import installed_torch
 from grader.manifest.schema import MANIFEST, Course
 from grader.paths import PACKAGE_ROOT
 
@@ -63,11 +63,7 @@ def code_key() -> str:
     package = PACKAGE_ROOT / "grader"
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
-    try:
-        torch = importlib.metadata.version("torch")
-    except importlib.metadata.PackageNotFoundError:
-        torch = "?"
-    digest.update(f"{torch}|{platform.machine()}|{sys.version_info[:2]}".encode())
+    digest.update(f"{installed_torch()}|{platform.machine()}|{sys.version_info[:2]}".encode())
     return digest.hexdigest()[:24]
 
 
@@ -85,6 +81,20 @@ def pack_course(course: Course) -> CoursePack:
     return CoursePack(digest_of(files), files)
 
 
+def write_under(folder: Path, files: dict[str, bytes], outside: str) -> dict[str, str]:
+    """Write ``files`` (relative path -> bytes) under ``folder``; relative path -> where it went.
+    A path that would land outside ``folder`` is refused with ``outside: path``."""
+    written = {}
+    for relative, data in files.items():
+        target = folder / relative
+        if not target.resolve().is_relative_to(folder.resolve()):
+            raise ShippingError(f"{outside}: {relative}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written[relative] = str(target)
+    return written
+
+
 def unpack_course(pack: CoursePack, parent: Path) -> Path:
     """The course folder of ``pack`` under ``parent``, written once (atomically: worker
     processes of one machine share it)."""
@@ -94,12 +104,7 @@ def unpack_course(pack: CoursePack, parent: Path) -> Path:
     if (folder / MANIFEST).is_file():
         return folder
     staging = Path(tempfile.mkdtemp(prefix=".grader-course-", dir=parent))
-    for relative, data in pack.files.items():
-        target = staging / relative
-        if not target.resolve().is_relative_to(staging.resolve()):
-            raise ShippingError(f"the course holds a path outside its folder: {relative}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    write_under(staging, pack.files, "the course holds a path outside its folder")
     try:
         os.rename(staging, folder)
     except OSError:  # another worker process unpacked it first
@@ -119,13 +124,6 @@ def task_of(job: Job) -> Task:
 
 def job_of(task: Task, folder: Path) -> Job:
     """The task as a job for the worker's runner, its files written under ``folder``."""
-    sources = {}
-    for relative, data in task.files.items():
-        target = folder / relative
-        if not target.resolve().is_relative_to(folder.resolve()):
-            raise ShippingError(f"a submission file lies outside its folder: {relative}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        sources[relative] = str(target)
+    sources = write_under(folder, task.files, "a submission file lies outside its folder")
     return Job(name=task.digest, root=str(folder), modules=task.modules, checks=task.checks, seeds=task.seeds,
                variant=task.variant, device=task.device, namespaces=task.namespaces, files=sources)

@@ -71,12 +71,16 @@ def cache_key(solutions: Path, variant: str, device: str) -> str:
     digest = hashlib.sha256()
     for path in result_sources() + sorted(solutions.glob("*.py")):
         digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
-    try:
-        torch_version = importlib.metadata.version("torch")
-    except importlib.metadata.PackageNotFoundError:
-        torch_version = "?"
-    digest.update(f"{variant}|{device}|{torch_version}|{platform.machine()}".encode())
+    digest.update(f"{variant}|{device}|{installed_torch()}|{platform.machine()}".encode())
     return digest.hexdigest()[:24]
+
+
+def installed_torch() -> str:
+    """torch's version as installed (read from its metadata: the judge never imports torch); "?" if none."""
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
 
 
 def replay(raw: bytes) -> Job:
