@@ -158,8 +158,10 @@ def test_a_hostile_submission_on_a_worker_harms_no_other(cluster, tmp_path):
 def test_a_worker_killed_mid_chunk_loses_nothing(cluster, tmp_path):
     local, client = cluster
     subs, out = tmp_path / "subs", tmp_path / "out"
-    slow = "import time\ntime.sleep(2)\n"  # every chunk runs a while: a kill lands inside one
     for name in "abcdefgh":
+        # every chunk runs a while, so a kill lands inside one; each student's files differ
+        # (identical submissions would run once: two tasks, done at the same moment)
+        slow = f"import time\ntime.sleep(2)  # {name}\n"
         student(subs, name, {"broadcasting": slow, **(PARTIAL if name in "be" else {})})
     cmd = [sys.executable, "-m", "grader", "batch", str(subs), "-o", str(out), *SELECT, *LIMITS, "--chunk", "1",
            "--cluster", local.scheduler_address]
