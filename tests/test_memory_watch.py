@@ -57,18 +57,16 @@ class FakeMeter:
 def test_default_gpu_budget_is_an_equal_share_of_the_card():
     meter = FakeMeter(card=100 << 30)
     assert memory_watch.default_gpu_budget(meter, 4) == int((100 << 30) * 0.9 / 4)
-    watch = memory_watch.MemoryWatch(2 << 30)
-    watch.watch_gpu(meter, None, 2)
-    assert watch.gpu == int((100 << 30) * 0.9 / 2)
-    watch = memory_watch.MemoryWatch(2 << 30)
-    watch.watch_gpu(meter, 512 << 20, 2)  # --gpu-memory 512
-    assert watch.gpu == 512 << 20
+    watch = memory_watch.MemoryWatch()
+    watch.watch_gpu(meter, 2)
+    assert watch.gpu_budget(Limits()) == int((100 << 30) * 0.9 / 2)
+    assert watch.gpu_budget(Limits(gpu_memory=512 << 20)) == 512 << 20  # --gpu-memory 512
 
 
 def test_no_meter_means_gpu_memory_is_not_watched():
-    watch = memory_watch.MemoryWatch(2 << 30)
-    watch.watch_gpu(None, None, 2)
-    assert watch.gpu is None and watch.gpu_usage() is None
+    watch = memory_watch.MemoryWatch()
+    watch.watch_gpu(None, 2)
+    assert watch.gpu_budget(Limits()) is None and watch.gpu_usage() is None
 
 
 @pytest.mark.timeout(120)
@@ -81,7 +79,7 @@ def test_a_student_over_the_gpu_budget_is_stopped_and_no_neighbour_changes(tmp_p
 
     def watched_runner(zygotes, limits):
         runner = Runner(zygotes, limits)
-        runner.watch.watch_gpu(FakeMeter(), limits.gpu_memory, len(zygotes))
+        runner.watch.watch_gpu(FakeMeter(), len(zygotes))
         return runner
 
     monkeypatch.setattr("grader.isolation.runner.Runner", watched_runner)

@@ -79,22 +79,23 @@ class Sample:
 class MemoryWatch:
     """Samples each zygote's process tree; says which job is over its budget, and why.
 
-    ``shared``: bytes of shared memory a job may add to its tree; ``gpu`` (set by
-    :meth:`watch_gpu` once a job runs on CUDA): bytes of device memory its tree may hold.
+    The budgets are the runner's :class:`~grader.isolation.limits.Limits`, read at each look
+    (a cluster worker's runner takes each chunk's): ``memory`` bytes of shared memory a job may
+    add to its tree, and ``gpu_memory`` bytes of device memory it may hold (None: the card's
+    equal share per zygote), once :meth:`watch_gpu` has a meter.
     """
 
-    def __init__(self, shared: int) -> None:
-        self.shared = shared
+    def __init__(self) -> None:
         self.meter: GpuMeter | None = None
-        self.gpu: int | None = None
+        self.card_share: int | None = None  # the default GPU budget, once there is a meter
         self.baseline: dict[int, int] = {}  # root pid -> shared bytes of its tree when it was ready
         self.last = 0.0
 
-    def watch_gpu(self, meter: GpuMeter | None, budget: int | None, zygotes: int) -> None:
-        """Watch GPU memory too: ``budget`` bytes per job (None: an equal share of the card)."""
+    def watch_gpu(self, meter: GpuMeter | None, zygotes: int) -> None:
+        """Watch GPU memory too, with ``meter``; the default budget is its card split over ``zygotes``."""
         if meter is not None and self.meter is None:
             self.meter = meter
-            self.gpu = budget if budget is not None else default_gpu_budget(meter, zygotes)
+            self.card_share = default_gpu_budget(meter, zygotes)
 
     def due(self, now: float) -> bool:
         if now - self.last < SAMPLE_EVERY:
@@ -109,17 +110,24 @@ class MemoryWatch:
     def sample(self) -> Sample:
         return Sample(children_map(), self.gpu_usage())
 
-    def over(self, root: int, sample: Sample) -> tuple[str, str] | None:
+    def gpu_budget(self, limits) -> int | None:
+        """Bytes of device memory a job may hold (None: GPU memory is not watched)."""
+        if self.meter is None:
+            return None
+        return limits.gpu_memory if limits.gpu_memory is not None else self.card_share
+
+    def over(self, root: int, sample: Sample, limits) -> tuple[str, str] | None:
         """Why the job under ``root`` must be stopped (message, reason code), or None."""
         pids = tree_of(root, sample.children_of)
         shared = sum(shared_bytes(pid) for pid in pids) - self.baseline.get(root, 0)
-        if shared > self.shared:
-            return f"your code used more than {self.shared >> 20} MB of shared memory", "memory"
-        if sample.gpu is not None and self.gpu is not None:
+        if shared > limits.memory:
+            return f"your code used more than {limits.memory >> 20} MB of shared memory", "memory"
+        gpu = self.gpu_budget(limits)
+        if sample.gpu is not None and gpu is not None:
             used = sum(sample.gpu.get(pid, 0) for pid in pids)
-            if used > self.gpu:
+            if used > gpu:
                 return (f"your code used {used >> 20} MB of GPU memory, more than its share of "
-                        f"{self.gpu >> 20} MB"), "memory"
+                        f"{gpu >> 20} MB"), "memory"
         return None
 
     def gpu_usage(self) -> dict[int, int] | None:
@@ -136,6 +144,6 @@ def tree_of(root: int, children_of: dict) -> list[int]:
     return [root, *descendants(root, children_of)]
 
 
-def for_platform(shared: int) -> MemoryWatch | None:
+def for_platform() -> MemoryWatch | None:
     """The watch, where /proc can tell shared memory (Linux); None elsewhere."""
-    return MemoryWatch(shared) if sys.platform.startswith("linux") else None
+    return MemoryWatch() if sys.platform.startswith("linux") else None

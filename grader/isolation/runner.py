@@ -33,7 +33,7 @@ class Runner:
         self.zygotes = zygotes
         self.limits = limits
         self.selector = selectors.DefaultSelector()
-        self.watch = for_platform(limits.memory)  # what no rlimit bounds: shared and GPU memory
+        self.watch = for_platform()  # what no rlimit bounds: shared and GPU memory
         self.gpu_opened = False
         for z in zygotes:
             if z.sock is None:  # not started by the caller already
@@ -73,7 +73,7 @@ class Runner:
     def begin(self, job: Job, zygote: Zygote) -> None:
         if job.device.startswith("cuda") and self.watch is not None and not self.gpu_opened:
             self.gpu_opened = True
-            self.watch.watch_gpu(GpuMeter.open(), self.limits.gpu_memory, len(self.zygotes))
+            self.watch.watch_gpu(GpuMeter.open(), len(self.zygotes))
         job.started = job.started or time.monotonic()
         job.stdout = job.stdout or Stream(self.limits.keep_output)
         job.stderr = job.stderr or Stream(self.limits.keep_output)
@@ -224,7 +224,7 @@ class Runner:
             return
         sample = self.watch.sample()
         for z in live:
-            problem = self.watch.over(z.proc.pid, sample)
+            problem = self.watch.over(z.proc.pid, sample, self.limits)
             if problem:
                 self.kill(z.attempt, *problem)
 

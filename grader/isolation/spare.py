@@ -99,12 +99,10 @@ class Spare:
 
 def wait_for_job(ctl: socket.socket, sock: socket.socket, confinement: confine.Confinement, device: str) -> None:
     """In the spare: detach, block signals, confine, warm up, wait; then run the job (never returns)."""
-    from grader.isolation.zygote import PR_SET_PDEATHSIG, WORKER_FAILED, prctl, receive, run_worker
+    from grader.isolation.zygote import WORKER_FAILED, detach, receive, run_worker
 
     try:
-        os.setsid()
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        sock.close()
+        detach(sock)
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
         import torch
 

@@ -128,12 +128,18 @@ def data_size() -> int:
     return getattr(info, "data", info.vms)  # macOS reports no data size (and enforces neither limit)
 
 
+def detach(sock: socket.socket) -> None:
+    """In a child forked to be a worker (now or as a spare): a session of its own, dead with
+    the zygote, and not holding the judge's socket."""
+    os.setsid()
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    sock.close()
+
+
 def become_worker(spec: dict, fds: list[int], sock: socket.socket, confinement: confine.Confinement) -> None:
     """In the forked child: detach from the zygote's session and socket, then run the job."""
     try:
-        os.setsid()
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        sock.close()
+        detach(sock)
     except BaseException:  # noqa: BLE001 - the judge sees the exit status and missing frames
         os._exit(WORKER_FAILED)
     run_worker(spec, fds, confinement)
